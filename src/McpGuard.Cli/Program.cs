@@ -1,0 +1,3 @@
+using McpGuard.Cli;
+
+return await CliApp.RunAsync(args, CliContext.FromProcess());
