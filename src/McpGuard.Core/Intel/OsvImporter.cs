@@ -36,7 +36,7 @@ public static class OsvImporter
             {
                 using var stream = File.OpenRead(path);
                 using var doc = JsonDocument.Parse(stream, s_json);
-                switch (Read(doc.RootElement, data.Advisories))
+                switch (Read(doc.RootElement, Path.GetFileNameWithoutExtension(path), data.Advisories))
                 {
                     case ReadOutcome.Withdrawn: withdrawn++; break;
                     case ReadOutcome.NotOsv: problems.Add($"{path}: not an OSV advisory (no id/affected)"); break;
@@ -58,7 +58,7 @@ public static class OsvImporter
 
     private enum ReadOutcome { Added, Withdrawn, NotOsv, Ignored }
 
-    private static ReadOutcome Read(JsonElement root, List<AdvisoryRecord> into)
+    private static ReadOutcome Read(JsonElement root, string fileId, List<AdvisoryRecord> into)
     {
         if (root.ValueKind != JsonValueKind.Object
             || !root.TryGetProperty("id", out var idEl) || idEl.ValueKind != JsonValueKind.String
@@ -73,7 +73,8 @@ public static class OsvImporter
             return ReadOutcome.Withdrawn;
         }
 
-        var id = idEl.GetString()!;
+        // Pre-assignment submissions (MAL-0000-...) carry an empty id; their file name is their identity.
+        var id = idEl.GetString() is { Length: > 0 } given ? given : fileId;
         var summary = root.TryGetProperty("summary", out var s) && s.ValueKind == JsonValueKind.String ? s.GetString() ?? "" : "";
         var added = false;
         foreach (var a in affected.EnumerateArray())

@@ -57,7 +57,7 @@ internal sealed class CodexConfig : IMcpClientConfig
 
             sink.Servers.Add(new DiscoveredServer
             {
-                Client = Client,
+                Client = file.Client,
                 ConfigPath = file.Path,
                 ProjectPath = file.ProjectPath,
                 Name = name,
@@ -89,7 +89,7 @@ internal sealed class CodexConfig : IMcpClientConfig
     // The model keeps no positions; the table header is easy to find in the text for a line number.
     private static int? FindTableLine(string text, string name)
     {
-        var pattern = @"^\s*\[\s*mcp_servers\s*\.\s*(?:" + Regex.Escape(name) + "|\"" + Regex.Escape(name) + "\"|'" + Regex.Escape(name) + @"')\s*\]";
+        var pattern = @"^[ \t]*\[[ \t]*mcp_servers\s*\.\s*(?:" + Regex.Escape(name) + "|\"" + Regex.Escape(name) + "\"|'" + Regex.Escape(name) + @"')[ \t]*\]";
         var m = Regex.Match(text, pattern, RegexOptions.Multiline);
         return m.Success ? text.AsSpan(0, m.Index).Count('\n') + 1 : null;
     }

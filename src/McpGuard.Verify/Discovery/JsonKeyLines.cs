@@ -41,10 +41,9 @@ internal sealed class JsonKeyLines
                             }
                         }
 
+                        // stack[0] is the root value, which has no key.
                         pending = reader.GetString();
-                        stack.Add(pending!);
-                        result._lines.TryAdd(string.Join('\u0001', stack), line);
-                        stack.RemoveAt(stack.Count - 1);
+                        result._lines.TryAdd(string.Join('\u0001', stack.Skip(1).Append(pending!)), line);
                         break;
                     case JsonTokenType.StartObject or JsonTokenType.StartArray:
                         stack.Add(pending ?? "[]");
