@@ -24,6 +24,10 @@ internal static partial class CredentialHeuristics
     [GeneratedRegex(@"^\$[A-Za-z_][A-Za-z0-9_]*$|^%[A-Za-z_][A-Za-z0-9_]*%$|\$\{[^}]+\}|\{\{[^}]+\}\}")]
     private static partial Regex Reference();
 
+    // NAME=value inside an argument, e.g. docker's "-e API_KEY=value" or "--env=API_KEY=value".
+    [GeneratedRegex(@"^(?<prefix>(?:--?[A-Za-z0-9-]+=)?)(?<name>[A-Za-z_][A-Za-z0-9_]*)=(?<value>.+)$")]
+    private static partial Regex Assignment();
+
     [GeneratedRegex(@"^(true|false|yes|no|on|off|null|none|[0-9.]+)$", RegexOptions.IgnoreCase)]
     private static partial Regex Trivial();
 
@@ -80,7 +84,14 @@ internal static partial class CredentialHeuristics
         {
             var a = args[i];
             var eq = a.IndexOf('=');
-            if (a.StartsWith('-') && eq > 0 && IsSecretFlag(a[..eq]) && !Reference().IsMatch(a[(eq + 1)..]))
+            var assignment = Assignment().Match(a);
+            if (assignment.Success && IsSecretName(assignment.Groups["name"].Value)
+                && !Reference().IsMatch(assignment.Groups["value"].Value) && !Trivial().IsMatch(assignment.Groups["value"].Value))
+            {
+                result[i] = assignment.Groups["prefix"].Value + assignment.Groups["name"].Value + "=" + Mask;
+                hidden?.Add(assignment.Groups["name"].Value);
+            }
+            else if (a.StartsWith('-') && eq > 0 && IsSecretFlag(a[..eq]) && !Reference().IsMatch(a[(eq + 1)..]))
             {
                 result[i] = a[..(eq + 1)] + Mask;
                 hidden?.Add(a[..eq]);
