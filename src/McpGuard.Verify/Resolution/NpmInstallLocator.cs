@@ -10,14 +10,15 @@ namespace McpGuard.Verify.Resolution;
 public sealed class NpmInstallLocator
 {
     private readonly ResolutionOptions _options;
-    private readonly Lazy<string[]> _npxRoots;
+    private readonly Lazy<Dictionary<string, List<string>>> _npxIndex;
+    private readonly ConcurrentDictionary<string, Dictionary<string, List<string>>> _otherCaches = new(StringComparer.Ordinal);
     private readonly Lazy<string[]> _globalRoots;
     private readonly ConcurrentDictionary<string, InstalledCopy?> _reads = new(StringComparer.Ordinal);
 
     public NpmInstallLocator(ResolutionOptions options)
     {
         _options = options;
-        _npxRoots = new(() => NpmCaches(null).SelectMany(NpxHashFolders).ToArray());
+        _npxIndex = new(() => IndexNpxCaches(NpmCaches()));
         _globalRoots = new(GlobalRoots);
     }
 
@@ -39,13 +40,13 @@ public sealed class NpmInstallLocator
             Add(copies, root, name, "global node_modules");
         }
 
-        var npxRoots = serverEnv is not null && serverEnv.TryGetValue("npm_config_cache", out var cache) && cache.Length > 0
-            ? NpxHashFolders(cache).ToArray()
-            : _npxRoots.Value;
+        var index = serverEnv is not null && serverEnv.TryGetValue("npm_config_cache", out var cache) && cache.Length > 0
+            ? _otherCaches.GetOrAdd(cache, c => IndexNpxCaches([c]))
+            : _npxIndex.Value;
         var cached = new List<InstalledCopy>();
-        foreach (var root in npxRoots)
+        foreach (var nodeModules in index.TryGetValue(name, out var roots) ? roots : [])
         {
-            Add(cached, Path.Combine(root, "node_modules"), name, "npx cache");
+            Add(cached, nodeModules, name, "npx cache");
         }
 
         copies.AddRange(cached.OrderByDescending(c => c.LastWriteUtc));
@@ -93,14 +94,48 @@ public sealed class NpmInstallLocator
         }
     }
 
-    private static IEnumerable<string> NpxHashFolders(string cache)
+    /// <summary>
+    /// Package name → the <c>_npx/&lt;hash&gt;/node_modules</c> folders that hold it. One listing per cache instead
+    /// of one probe per (package, hash folder): real npx caches hold hundreds of hash folders.
+    /// </summary>
+    private static Dictionary<string, List<string>> IndexNpxCaches(IEnumerable<string> caches)
     {
-        var npx = Path.Combine(cache, "_npx");
-        return Directory.Exists(npx) ? Directory.EnumerateDirectories(npx) : [];
+        var index = new Dictionary<string, List<string>>(StringComparer.Ordinal);
+        foreach (var cache in caches)
+        {
+            var npx = Path.Combine(cache, "_npx");
+            if (!Directory.Exists(npx))
+            {
+                continue;
+            }
+
+            foreach (var hash in Directory.EnumerateDirectories(npx))
+            {
+                var nodeModules = Path.Combine(hash, "node_modules");
+                if (!Directory.Exists(nodeModules))
+                {
+                    continue;
+                }
+
+                foreach (var entry in Directory.EnumerateDirectories(nodeModules))
+                {
+                    var name = Path.GetFileName(entry);
+                    IEnumerable<string> names = name.StartsWith('@')
+                        ? Directory.EnumerateDirectories(entry).Select(d => name + "/" + Path.GetFileName(d))
+                        : name.StartsWith('.') ? [] : [name];
+                    foreach (var n in names)
+                    {
+                        (index.TryGetValue(n, out var list) ? list : index[n] = []).Add(nodeModules);
+                    }
+                }
+            }
+        }
+
+        return index;
     }
 
     // The npm cache: npm_config_cache (running user's env, not with --home), else the defaults under the home.
-    private IEnumerable<string> NpmCaches(string? _)
+    private IEnumerable<string> NpmCaches()
     {
         if (!_options.HomeOverridden && _options.Environment("npm_config_cache") is { Length: > 0 } env)
         {
