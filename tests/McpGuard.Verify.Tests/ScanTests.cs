@@ -59,9 +59,11 @@ public sealed class ScanTests
         home.Write(".cursor/mcp.json", """
             { "mcpServers": {
                 "pinnedBad": { "command": "npx", "args": ["postmark-mcp@1.0.17"] },
-                "pinnedGood": { "command": "npx", "args": ["postmark-mcp@1.0.15"], "env": { "POSTMARK_SERVER_TOKEN": "${env:T}" } }
+                "pinnedGood": { "command": "npx", "args": ["postmark-mcp@1.0.15"], "env": { "POSTMARK_SERVER_TOKEN": "${env:T}" } },
+                "unpinned": { "command": "npx", "args": ["-y", "postmark-mcp"] }
             } }
             """);
+        home.Write(".npm-global/lib/node_modules/postmark-mcp/package.json", """{ "name": "postmark-mcp", "version": "1.0.15" }""");
         home.Write(".npm/_npx/a/node_modules/postmark-mcp/package.json", """{ "name": "postmark-mcp", "version": "1.0.15" }""");
         home.Write(".npm/_npx/b/node_modules/postmark-mcp/package.json", """{ "name": "postmark-mcp", "version": "1.0.16" }""");
 
@@ -72,10 +74,24 @@ public sealed class ScanTests
         Assert.Contains("1.0.17", bad.Message, StringComparison.Ordinal);
         var good = report.Servers.Single(s => s.Name == "pinnedGood");
         Assert.Equal("1.0.15", good.Package!.Version);
-        var other = good.Findings.Single(f => f.RuleId == "MCPG101");
+        Assert.DoesNotContain(good.Findings, f => f.RuleId is "MCPG101" or "MCPG102");
+        var unpinned = report.Servers.Single(s => s.Name == "unpinned");
+        Assert.Equal("1.0.15", unpinned.Package!.Version);
+        var other = unpinned.Findings.Single(f => f.RuleId == "MCPG101");
         Assert.Equal(Severity.High, other.Severity);
         Assert.Contains("1.0.16", other.Message, StringComparison.Ordinal);
-        Assert.DoesNotContain(good.Findings, f => f.RuleId == "MCPG102");
+    }
+
+    [Fact]
+    public void Scan_UnpinnedNothingInstalled_NameWithMaliciousHistoryIsHigh()
+    {
+        using var home = new TempDirectory();
+        home.Write(".cursor/mcp.json", """{ "mcpServers": { "pm": { "command": "npx", "args": ["-y", "postmark-mcp"] } } }""");
+
+        var f = ScanHome(home.Path).Servers.Single().Findings.Single(x => x.RuleId == "MCPG101");
+
+        Assert.Equal(Severity.High, f.Severity);
+        Assert.Contains("MAL-2025-47604", f.Message, StringComparison.Ordinal);
     }
 
     [Fact]

@@ -53,12 +53,24 @@ internal static class ServerChecks
         // What runs decides: the installed copy (an unpinned npx launch runs whatever was fetched last), else the pin.
         var running = p.Version;
         var advisory = intel.FindAdvisories(p.Ecosystem, p.Name, running).FirstOrDefault();
-        var other = advisory is null
+        // Other cached copies matter only to an unpinned launch: a pinned one runs its own version's copy.
+        var other = advisory is null && !p.Pinned
             ? p.InstalledCopies.Where(c => c != p.Installed).Select(c => (Copy: c, Adv: intel.FindAdvisories(p.Ecosystem, p.Name, c.Version).FirstOrDefault()))
                 .FirstOrDefault(x => x.Adv is not null)
             : default;
         if (advisory is null && other.Adv is null)
         {
+            // Nothing installed and no pin: the next start fetches the newest release of a name with a malicious history.
+            if (!p.Pinned && p.Installed is null && intel.AdvisoriesFor(p.Ecosystem, p.Name).FirstOrDefault() is { } history)
+            {
+                yield return FindingFactory.Create(ScanRules.KnownMaliciousPackage,
+                    $"Server '{l.Server.Name}' starts {p.Name} unpinned, and {history.Id} lists malicious versions of it; no copy is installed yet, so the next start may fetch one.",
+                    l.Server.Name, Where(l),
+                    new JsonObject { ["advisory"] = history.Id, ["ecosystem"] = p.Ecosystem, ["package"] = p.Name },
+                    severity: Severity.High,
+                    remediation: $"Remove '{l.Server.Name}' from {Show(l.Server.ConfigPath, home)}, or pin a version the advisory does not cover after reviewing it.");
+            }
+
             yield break;
         }
 
