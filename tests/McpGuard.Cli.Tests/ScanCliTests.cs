@@ -143,3 +143,35 @@ public sealed class ScanCliTests
         Assert.Equal("MCPG101", (string?)JsonNode.Parse(r.Out)!["findings"]![0]!["ruleId"]);
     }
 }
+
+public sealed class InstallCliTests
+{
+    [Fact]
+    public async Task Install_ThenScan_ServersAreGuarded_AndUndoReverts()
+    {
+        using var data = new TempDirectory();
+        using var home = new TempDirectory();
+        home.Write(".codeium/windsurf/mcp_config.json", """{ "mcpServers": { "w": { "command": "npx", "args": ["-y", "w-mcp@1.0.0"] } } }""");
+        Func<string, string?> env = n => n == "MCPGUARD_HOME" ? data.Path : null;
+
+        var install = await CliHarness.RunAsync(["install", "--client", "windsurf", "--home", home.Path], env);
+        Assert.Equal(0, install.ExitCode);
+        Assert.Contains("guarded w in", install.Out, StringComparison.Ordinal);
+        Assert.Contains("backup: ", install.Out, StringComparison.Ordinal);
+
+        var scan = await CliHarness.RunAsync(["scan", "--home", home.Path, "--format", "json"], env);
+        Assert.True((bool)JsonNode.Parse(scan.Out)!["servers"]![0]!["guarded"]!);
+
+        var again = await CliHarness.RunAsync(["install", "--client", "windsurf", "--home", home.Path], env);
+        Assert.Contains("nothing to change", again.Out, StringComparison.Ordinal);
+
+        var undo = await CliHarness.RunAsync(["install", "--client", "windsurf", "--home", home.Path, "--undo"], env);
+        Assert.Contains("unguarded w in", undo.Out, StringComparison.Ordinal);
+        var after = await CliHarness.RunAsync(["scan", "--home", home.Path, "--format", "json"], env);
+        Assert.False((bool)JsonNode.Parse(after.Out)!["servers"]![0]!["guarded"]!);
+
+        var bad = await CliHarness.RunAsync(["install", "--client", "nope", "--home", home.Path], env);
+        Assert.Equal(2, bad.ExitCode);
+        Assert.Contains("nope", bad.Error, StringComparison.Ordinal);
+    }
+}

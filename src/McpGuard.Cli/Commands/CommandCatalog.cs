@@ -10,5 +10,6 @@ internal static class CommandCatalog
         RulesCommand.Create(context),
         ScanCommand.Create(context),
         IntelCommand.Create(context),
+        InstallCommand.Create(context),
     ];
 }
