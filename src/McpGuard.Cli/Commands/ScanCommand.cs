@@ -77,12 +77,6 @@ internal static class ScanCommand
     internal static IntelDatabase LoadIntel(CliContext context, IEnumerable<string> osvFolders, ReportFormat format, CancellationToken cancellationToken)
     {
         var sources = new List<IntelSource>();
-        var store = new IntelStore(IntelStore.DefaultDataDirectory(context.GetEnvironmentVariable, UserHome(context)));
-        if (store.Load() is { } imported)
-        {
-            sources.Add(imported);
-        }
-
         foreach (var folder in osvFolders)
         {
             var full = Path.GetFullPath(folder, context.WorkingDirectory);
@@ -94,14 +88,14 @@ internal static class ScanCommand
             }
         }
 
-        return sources.Count == 0 ? IntelDatabase.BuiltIn : IntelDatabase.Create(sources);
+        return IntelDatabase.LoadDefault(context.GetEnvironmentVariable, UserHome(context), sources);
     }
 
     // For people reading a table: what was looked at, on stderr so stdout stays the report itself.
     private static void Narrate(CliContext context, DiscoveryOptions options, ScanResult result, IntelDatabase intel)
     {
         var s = context.StatusConsole;
-        s.MarkupLine($"Scanned [bold]{Markup.Escape(options.Home)}[/]: {result.ConfigFilesRead.Count} MCP config file(s), {result.Report.Servers.Count} server(s), {intel.AdvisoryCount} known-malicious advisories checked.");
+        s.MarkupLine($"Scanned [bold]{Markup.Escape(options.Home)}[/]: {result.ConfigFilesRead.Count} MCP config file(s), {result.Report.Servers.Count} server(s); intel: {intel.AdvisoryCount} known-malicious package advisories.");
         foreach (var f in result.ConfigFilesRead)
         {
             s.MarkupLine($"[grey]  read {Markup.Escape(f)}[/]");

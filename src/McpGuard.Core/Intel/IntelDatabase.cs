@@ -56,6 +56,22 @@ public sealed class IntelDatabase
     }
 
     /// <summary>
+    /// What every command should use: built-in data, plus the local intel store (see <see cref="IntelStore.DefaultDataDirectory"/>),
+    /// plus <paramref name="extra"/> sources (e.g. <see cref="OsvImporter.ImportDirectory"/> of a --osv folder).
+    /// </summary>
+    public static IntelDatabase LoadDefault(Func<string, string?> environment, string home, IEnumerable<IntelSource>? extra = null)
+    {
+        var sources = new List<IntelSource>();
+        if (new IntelStore(IntelStore.DefaultDataDirectory(environment, home)).Load() is { } imported)
+        {
+            sources.Add(imported);
+        }
+
+        sources.AddRange(extra ?? []);
+        return sources.Count == 0 ? BuiltIn : Create(sources);
+    }
+
+    /// <summary>
     /// True when <paramref name="version"/> of the package is covered by a known-malicious advisory. A null or
     /// unparseable version matches only advisories that cover every version or list that exact string.
     /// </summary>
