@@ -5,8 +5,11 @@ public static class RepoPaths
 {
     public static string Root { get; } = FindRoot();
 
-    /// <summary>../shared next to the repository (CI clones main with shared/ beside it).</summary>
-    public static string Shared => Path.GetFullPath(Path.Combine(Root, "..", "shared"));
+    /// <summary>
+    /// ../shared next to the repository (CI clones main with shared/ beside it); from a git worktree nested one
+    /// level deeper (work/wt/NAME), the nearest ancestor's shared/ folder.
+    /// </summary>
+    public static string Shared { get; } = FindShared();
 
     public static string Corpus => Path.Combine(Shared, "corpus");
 
@@ -16,6 +19,21 @@ public static class RepoPaths
     public static string NodeFixtures => Path.Combine(Fixtures, "node");
 
     public static string Docs => Path.Combine(Root, "docs");
+
+    private static string FindShared()
+    {
+        var beside = Path.GetFullPath(Path.Combine(Root, "..", "shared"));
+        for (var dir = new DirectoryInfo(Root).Parent; dir is not null; dir = dir.Parent)
+        {
+            var candidate = Path.Combine(dir.FullName, "shared");
+            if (Directory.Exists(Path.Combine(candidate, "corpus")))
+            {
+                return candidate;
+            }
+        }
+
+        return beside;
+    }
 
     private static string FindRoot()
     {

@@ -8,5 +8,8 @@ internal static class CommandCatalog
     public static IEnumerable<Command> Create(CliContext context) =>
     [
         RulesCommand.Create(context),
+        ScanCommand.Create(context),
+        IntelCommand.Create(context),
+        InstallCommand.Create(context),
     ];
 }

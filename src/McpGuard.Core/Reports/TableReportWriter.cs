@@ -91,7 +91,7 @@ public static class TableReportWriter
     {
         if (s.Package is { } p)
         {
-            var version = p.Version is null ? "(version unknown)" : "@" + p.Version;
+            var version = p.Version is null ? " (version unknown)" : "@" + p.Version;
             return $"{p.Name}{version}{(p.Pinned ? "" : " (unpinned)")}";
         }
 

@@ -1,0 +1,67 @@
+using System.CommandLine;
+using McpGuard.Verify.Discovery;
+using McpGuard.Verify.Install;
+
+namespace McpGuard.Cli.Commands;
+
+/// <summary><c>mcpguard install --client NAME [--undo]</c>: make a client launch every stdio server through <c>mcpguard run --</c>.</summary>
+internal static class InstallCommand
+{
+    public static Command Create(CliContext context)
+    {
+        var client = new Option<string>("--client")
+        {
+            Description = $"The client whose config to rewrite: {string.Join(", ", GuardInstaller.SupportedClients)}.",
+            Required = true,
+        };
+        var undo = new Option<bool>("--undo") { Description = "Remove the mcpguard run wrapper again." };
+        var home = new Option<string?>("--home") { Description = "Use this folder as the home directory instead of yours." };
+        var guard = new Option<string>("--mcpguard-command")
+        {
+            Description = "The command written into the config to start mcpguard (default: mcpguard, the .NET tool on PATH).",
+            DefaultValueFactory = _ => "mcpguard",
+        };
+        var command = new Command("install", "Rewrite a client's MCP config so every local server starts through 'mcpguard run --' (backup first; idempotent).");
+        command.Add(client);
+        command.Add(undo);
+        command.Add(home);
+        command.Add(guard);
+        command.SetAction(parse =>
+        {
+            var explicitHome = parse.GetValue(home);
+            var options = new DiscoveryOptions
+            {
+                Home = explicitHome is null ? ScanCommand.UserHome(context) : Path.GetFullPath(explicitHome, context.WorkingDirectory),
+                HomeOverridden = explicitHome is not null,
+                Environment = context.GetEnvironmentVariable,
+            };
+            var result = GuardInstaller.Run(parse.GetValue(client)!, options, parse.GetValue(undo), parse.GetValue(guard)!, TimeProvider.System);
+            foreach (var c in result.Changes)
+            {
+                context.Out.WriteLine($"{c.Action} {c.Server} in {c.ConfigPath}");
+            }
+
+            foreach (var b in result.Backups)
+            {
+                context.Out.WriteLine($"backup: {b}");
+            }
+
+            foreach (var n in result.Notes)
+            {
+                context.Error.WriteLine($"note: {n}");
+            }
+
+            if (result.Changes.Count == 0)
+            {
+                context.Out.WriteLine(parse.GetValue(undo) ? "nothing to undo: no server starts through mcpguard run" : "nothing to change: every local server already starts through mcpguard run");
+            }
+            else
+            {
+                context.Out.WriteLine("Restart the client so it picks up the change.");
+            }
+
+            return 0;
+        });
+        return command;
+    }
+}

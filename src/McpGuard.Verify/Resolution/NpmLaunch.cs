@@ -1,0 +1,38 @@
+namespace McpGuard.Verify.Resolution;
+
+/// <summary>
+/// npx, npm exec / npm x, pnpm dlx / pnpx, yarn dlx, bunx / bun x: the package to fetch-and-run, from
+/// <c>--package=</c>/<c>-p</c> or the first positional argument, and the arguments passed to the server.
+/// </summary>
+internal static class NpmLaunch
+{
+    private static readonly HashSet<string> s_valueOptions = new(StringComparer.Ordinal)
+    {
+        "-p", "--package", "-c", "--call", "--cache", "--registry", "--userconfig", "--prefix", "-w", "--workspace",
+        "--node-options", "--shell", "--script-shell",
+    };
+
+    /// <summary>The index where the npm-style arguments start, or -1 when this command is not a package runner.</summary>
+    public static int RunnerStart(string baseName, IReadOnlyList<string> args) => baseName switch
+    {
+        "npx" or "bunx" or "pnpx" => 0,
+        "npm" when args.Count > 0 && args[0] is "exec" or "x" => 1,
+        "pnpm" when args.Count > 0 && args[0] is "dlx" or "exec" => 1,
+        "yarn" when args.Count > 0 && args[0] is "dlx" => 1,
+        "bun" when args.Count > 0 && args[0] is "x" => 1,
+        _ => -1,
+    };
+
+    public static (NpmSpec? Spec, IReadOnlyList<string> ServerArgs) Parse(IReadOnlyList<string> args, int start)
+    {
+        var (options, first) = CommandLine.Scan(args, start, s_valueOptions);
+        var package = options.FirstOrDefault(o => o.Name is "-p" or "--package" && o.Value is not null).Value;
+        if (package is not null)
+        {
+            // --package names what to install; the positional is then only the bin to run.
+            return (NpmSpec.Parse(package), first >= 0 ? args.Skip(first + 1).ToArray() : []);
+        }
+
+        return first < 0 ? (null, []) : (NpmSpec.Parse(args[first]), args.Skip(first + 1).ToArray());
+    }
+}
