@@ -1,0 +1,100 @@
+using System.Text;
+using System.Text.Encodings.Web;
+using System.Text.Json;
+
+namespace McpGuard.Audit;
+
+/// <summary>
+/// The JSON Lines export: one record per line with every canonical field (details as the exact JSON text that was
+/// hashed), plus "prevHash" and "entryHash", so anyone can re-verify the chain without McpGuard (docs/audit.md).
+/// </summary>
+public static class AuditJsonl
+{
+    private static readonly JsonWriterOptions s_writerOptions = new()
+    {
+        Encoder = JavaScriptEncoder.UnsafeRelaxedJsonEscaping,
+        Indented = false,
+    };
+
+    private static readonly JsonDocumentOptions s_readOptions = new() { AllowDuplicateProperties = false, MaxDepth = 8 };
+
+    /// <summary>Writes <paramref name="records"/> as JSON Lines; returns the number written.</summary>
+    public static long Write(IEnumerable<AuditRecord> records, Stream output)
+    {
+        long n = 0;
+        using var writer = new Utf8JsonWriter(output, s_writerOptions);
+        foreach (var r in records)
+        {
+            writer.Reset(output);
+            writer.WriteStartObject();
+            writer.WriteNumber("seq", r.Seq);
+            writer.WriteString("time", r.Time);
+            writer.WriteString("kind", r.Kind);
+            writer.WriteString("server", r.Server);
+            writer.WriteString("direction", r.Direction);
+            writer.WriteString("method", r.Method);
+            writer.WriteString("tool", r.Tool);
+            writer.WriteString("requestId", r.RequestId);
+            writer.WriteString("decision", r.Decision);
+            writer.WriteString("reason", r.Reason);
+            writer.WriteString("ruleId", r.RuleId);
+            writer.WriteString("details", r.Details);
+            writer.WriteString("prevHash", r.PrevHash);
+            writer.WriteString("entryHash", r.EntryHash);
+            writer.WriteEndObject();
+            writer.Flush();
+            output.WriteByte((byte)'\n');
+            n++;
+        }
+
+        return n;
+    }
+
+    /// <summary>Reads an export back. A malformed line throws <see cref="Core.UserInputException"/> naming the line.</summary>
+    public static IEnumerable<AuditRecord> Read(TextReader reader, string fileName)
+    {
+        var lineNumber = 0;
+        while (reader.ReadLine() is { } line)
+        {
+            lineNumber++;
+            if (string.IsNullOrWhiteSpace(line))
+            {
+                continue;
+            }
+
+            yield return Parse(line, fileName, lineNumber);
+        }
+    }
+
+    private static AuditRecord Parse(string line, string fileName, int lineNumber)
+    {
+        try
+        {
+            using var doc = JsonDocument.Parse(Encoding.UTF8.GetBytes(line), s_readOptions);
+            var o = doc.RootElement;
+            string? S(string name) => o.TryGetProperty(name, out var v) && v.ValueKind == JsonValueKind.String ? v.GetString() : null;
+            string R(string name) => S(name) ?? throw new FormatException($"\"{name}\" is missing");
+            return new AuditRecord
+            {
+                Seq = o.GetProperty("seq").GetInt64(),
+                Time = R("time"),
+                Kind = R("kind"),
+                Server = S("server"),
+                Direction = S("direction"),
+                Method = S("method"),
+                Tool = S("tool"),
+                RequestId = S("requestId"),
+                Decision = R("decision"),
+                Reason = S("reason"),
+                RuleId = S("ruleId"),
+                Details = S("details"),
+                PrevHash = R("prevHash"),
+                EntryHash = R("entryHash"),
+            };
+        }
+        catch (Exception ex) when (ex is JsonException or FormatException or KeyNotFoundException or InvalidOperationException)
+        {
+            throw new Core.UserInputException($"{fileName} line {lineNumber} is not an audit export record ({ex.Message}).", ex);
+        }
+    }
+}
