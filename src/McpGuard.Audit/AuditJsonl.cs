@@ -18,14 +18,31 @@ public static class AuditJsonl
 
     private static readonly JsonDocumentOptions s_readOptions = new() { AllowDuplicateProperties = false, MaxDepth = 8 };
 
-    /// <summary>Writes <paramref name="records"/> as JSON Lines; returns the number written.</summary>
-    public static long Write(IEnumerable<AuditRecord> records, Stream output)
+    /// <summary>Writes <paramref name="records"/> as JSON Lines (UTF-8) to a stream; returns the number written.</summary>
+    public static long Write(IEnumerable<AuditRecord> records, Stream output) =>
+        WriteLines(records, line =>
+        {
+            output.Write(line);
+            output.WriteByte((byte)'\n');
+        });
+
+    /// <summary>Writes <paramref name="records"/> as JSON Lines to a text writer (stdout), streaming line by line.</summary>
+    public static long Write(IEnumerable<AuditRecord> records, TextWriter output) =>
+        WriteLines(records, line =>
+        {
+            output.Write(Encoding.UTF8.GetString(line));
+            output.Write('\n');
+        });
+
+    private static long WriteLines(IEnumerable<AuditRecord> records, Action<ReadOnlySpan<byte>> emit)
     {
         long n = 0;
-        using var writer = new Utf8JsonWriter(output, s_writerOptions);
+        var buffer = new System.Buffers.ArrayBufferWriter<byte>(1024);
+        using var writer = new Utf8JsonWriter(buffer, s_writerOptions);
         foreach (var r in records)
         {
-            writer.Reset(output);
+            buffer.ResetWrittenCount();
+            writer.Reset(buffer);
             writer.WriteStartObject();
             writer.WriteNumber("seq", r.Seq);
             writer.WriteString("time", r.Time);
@@ -43,7 +60,7 @@ public static class AuditJsonl
             writer.WriteString("entryHash", r.EntryHash);
             writer.WriteEndObject();
             writer.Flush();
-            output.WriteByte((byte)'\n');
+            emit(buffer.WrittenSpan);
             n++;
         }
 

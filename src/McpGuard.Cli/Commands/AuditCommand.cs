@@ -254,9 +254,7 @@ internal static class AuditCommand
             var target = parse.GetValue(output);
             if (target is null)
             {
-                using var buffer = new MemoryStream();
-                reader.ReadSnapshot((_, records) => AuditJsonl.Write(records, buffer));
-                context.Out.Write(Encoding.UTF8.GetString(buffer.GetBuffer(), 0, (int)buffer.Length));
+                reader.ReadSnapshot((_, records) => AuditJsonl.Write(records, context.Out));
                 return ExitCodes.Ok;
             }
 
