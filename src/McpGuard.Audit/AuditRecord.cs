@@ -30,7 +30,4 @@ public sealed record AuditRecord
 
     /// <summary>Lowercase hex SHA-256(prev hash bytes ‖ UTF-8 canonical form of this record).</summary>
     public required string EntryHash { get; init; }
-
-    public DateTimeOffset ParsedTime =>
-        DateTimeOffset.Parse(Time, System.Globalization.CultureInfo.InvariantCulture, System.Globalization.DateTimeStyles.AssumeUniversal);
 }

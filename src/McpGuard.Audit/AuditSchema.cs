@@ -79,22 +79,44 @@ internal static class AuditSchema
             Pooling = false,
             DefaultTimeout = (int)Math.Ceiling(options.BusyTimeout.TotalSeconds),
         }.ToString());
-        connection.Open();
-        var busyMs = (long)options.BusyTimeout.TotalMilliseconds;
-        Execute(connection, $"PRAGMA busy_timeout = {busyMs};");
-        Execute(connection, "PRAGMA journal_mode = WAL;");
-        Execute(connection, $"PRAGMA synchronous = {(options.Synchronous == AuditSynchronous.Full ? "FULL" : "NORMAL")};");
-        using (var tx = connection.BeginTransaction(deferred: false))
+        try
         {
-            using var cmd = connection.CreateCommand();
-            cmd.Transaction = tx;
-            cmd.CommandText = CreateSql;
-            cmd.ExecuteNonQuery();
-            tx.Commit();
-        }
+            connection.Open();
+            var busyMs = (long)options.BusyTimeout.TotalMilliseconds;
+            Execute(connection, $"PRAGMA busy_timeout = {busyMs};");
+            RefuseForeignDatabase(connection, full);
+            Execute(connection, "PRAGMA journal_mode = WAL;");
+            Execute(connection, $"PRAGMA synchronous = {(options.Synchronous == AuditSynchronous.Full ? "FULL" : "NORMAL")};");
+            using (var tx = connection.BeginTransaction(deferred: false))
+            {
+                using var cmd = connection.CreateCommand();
+                cmd.Transaction = tx;
+                cmd.CommandText = CreateSql;
+                cmd.ExecuteNonQuery();
+                tx.Commit();
+            }
 
-        EnsureIsAuditDatabase(connection, full);
-        return connection;
+            EnsureIsAuditDatabase(connection, full);
+            return connection;
+        }
+        catch
+        {
+            connection.Dispose();
+            throw;
+        }
+    }
+
+    /// <summary>Refuses to turn somebody else's database (a wrong --audit path) into an audit log, before changing anything.</summary>
+    private static void RefuseForeignDatabase(SqliteConnection connection, string full)
+    {
+        using var cmd = connection.CreateCommand();
+        cmd.CommandText = "SELECT (SELECT count(*) FROM sqlite_master WHERE name = 'audit_meta'), (SELECT count(*) FROM sqlite_master WHERE name NOT LIKE 'sqlite_%')";
+        using var r = cmd.ExecuteReader();
+        r.Read();
+        if (r.GetInt64(0) == 0 && r.GetInt64(1) > 0)
+        {
+            throw new Core.UserInputException($"{full} is a database but not an McpGuard audit database; choose another --audit path.");
+        }
     }
 
     /// <summary>Opens an existing audit database read-only; a missing file or a non-audit database is a user error.</summary>

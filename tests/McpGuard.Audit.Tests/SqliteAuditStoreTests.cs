@@ -173,6 +173,14 @@ public sealed class SqliteAuditStoreTests
         }
 
         Assert.Contains("not an McpGuard audit database", Assert.Throws<UserInputException>(() => AuditLogReader.Open(other)).Message, StringComparison.Ordinal);
+        // Nor does the store add its tables to someone else's database.
+        Assert.Throws<UserInputException>(() => SqliteAuditStore.Open(other, new FakeRedactor()));
+        Assert.Throws<UserInputException>(() => SqliteAuditStore.Open(text, new FakeRedactor()));
+        using var check = new SqliteConnection($"Data Source={other};Mode=ReadOnly;Pooling=False");
+        check.Open();
+        using var count = check.CreateCommand();
+        count.CommandText = "SELECT count(*) FROM sqlite_master WHERE name LIKE 'audit_%'";
+        Assert.Equal(0L, count.ExecuteScalar());
     }
 
     [Fact]
