@@ -57,6 +57,38 @@ public sealed class AuditProcessTests
         Assert.All(printed, p => Assert.Equal(p.Value, stored[p.Key]));
     }
 
+    [Fact]
+    public async Task Verify_WhileAnotherProcessAppends_SeesAnIntactSnapshot()
+    {
+        using var dir = new TempDirectory();
+        var db = Path.Combine(dir.Path, "audit.db");
+        using var p = StartWriter(db, 0, 4, "live");
+        try
+        {
+            using var timeout = CancellationTokenSource.CreateLinkedTokenSource(Ct);
+            timeout.CancelAfter(TimeSpan.FromSeconds(60));
+            long previous = 0;
+            for (var round = 0; round < 5; round++)
+            {
+                // Let the writer get ahead by 50 more acknowledged events between two verifications.
+                for (var i = 0; i < 50; i++)
+                {
+                    Assert.NotNull(await p.StandardOutput.ReadLineAsync(timeout.Token));
+                }
+
+                var v = AuditTestData.Verify(db);
+                Assert.True(v.Intact, string.Join("\n", v.Problems));
+                Assert.True(v.Records > previous);
+                previous = v.Records;
+            }
+        }
+        finally
+        {
+            p.Kill();
+            await p.WaitForExitAsync(Ct);
+        }
+    }
+
     [Theory]
     [InlineData(1, 1)]
     [InlineData(1, 7)]

@@ -219,7 +219,7 @@ internal static class AuditCommand
             {
                 table.AddRow(
                     r.Seq.ToString(CultureInfo.InvariantCulture),
-                    Markup.Escape(r.Time[..19].Replace('T', ' ')),
+                    Markup.Escape(r.Time.Length >= 19 ? r.Time[..19].Replace('T', ' ') : r.Time),
                     Markup.Escape(r.Kind),
                     Markup.Escape(r.Server ?? ""),
                     Markup.Escape(r.Tool ?? ""),
