@@ -11,5 +11,6 @@ internal static class CommandCatalog
         ScanCommand.Create(context),
         IntelCommand.Create(context),
         InstallCommand.Create(context),
+        AuditCommand.Create(context),
     ];
 }

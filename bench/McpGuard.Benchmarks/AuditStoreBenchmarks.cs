@@ -1,0 +1,126 @@
+using System.Text.Json.Nodes;
+using BenchmarkDotNet.Attributes;
+using McpGuard.Audit;
+using McpGuard.Core.Secrets;
+using Microsoft.Data.Sqlite;
+
+namespace McpGuard.Benchmarks;
+
+/// <summary>
+/// Audit append throughput and latency: the hash-chained store (single appender, and 8 concurrent appenders
+/// that the writer batches into shared transactions) against plain SQLite inserts of the same row without hashing,
+/// redaction or chaining, one transaction per insert, on the same disk, with the same WAL and synchronous setting.
+/// One operation = <see cref="Events"/> events; BenchmarkDotNet reports time per event.
+/// </summary>
+[SimpleJob(launchCount: 1, warmupCount: 2, iterationCount: 8)]
+[MemoryDiagnoser]
+public class AuditStoreBenchmarks
+{
+    private const int Events = 256;
+
+    private string _dir = "";
+    private SqliteAuditStore _store = null!;
+    private SqliteConnection _plain = null!;
+    private SqliteCommand _plainInsert = null!;
+    private readonly AuditEvent _event = new()
+    {
+        Time = DateTimeOffset.UtcNow,
+        Kind = "message",
+        Server = "postmark",
+        Direction = "client-to-server",
+        Method = "tools/call",
+        Tool = "send_email",
+        RequestId = "42",
+        Decision = "allow",
+        Details = new JsonObject { ["to"] = "user@example.test", ["subject"] = "Invoice 2026-11", ["bytes"] = 812 },
+    };
+
+    [Params(AuditSynchronous.Full, AuditSynchronous.Normal)]
+    public AuditSynchronous Synchronous { get; set; }
+
+    [GlobalSetup]
+    public void Setup()
+    {
+        // On the real disk (not tmpfs), so fsync costs what it costs for a user.
+        _dir = Path.Combine(AppContext.BaseDirectory, "audit-bench-" + Guid.NewGuid().ToString("N"));
+        Directory.CreateDirectory(_dir);
+        _store = SqliteAuditStore.Open(Path.Combine(_dir, "audit.db"), new NoSecrets(), new SqliteAuditStoreOptions { Synchronous = Synchronous });
+        _plain = new SqliteConnection($"Data Source={Path.Combine(_dir, "plain.db")};Pooling=False");
+        _plain.Open();
+        using (var cmd = _plain.CreateCommand())
+        {
+            cmd.CommandText = $"""
+                PRAGMA journal_mode = WAL; PRAGMA synchronous = {(Synchronous == AuditSynchronous.Full ? "FULL" : "NORMAL")};
+                CREATE TABLE t (seq INTEGER PRIMARY KEY, time TEXT, kind TEXT, server TEXT, direction TEXT, method TEXT, tool TEXT,
+                                request_id TEXT, decision TEXT, reason TEXT, rule_id TEXT, details TEXT);
+                """;
+            cmd.ExecuteNonQuery();
+        }
+
+        _plainInsert = _plain.CreateCommand();
+        _plainInsert.CommandText = "INSERT INTO t (time, kind, server, direction, method, tool, request_id, decision, reason, rule_id, details) VALUES ($a, $b, $c, $d, $e, $f, $g, $h, NULL, NULL, $i)";
+        foreach (var (name, value) in new[] { ("$a", "2026-11-23T12:00:00.0000000Z"), ("$b", "message"), ("$c", "postmark"), ("$d", "client-to-server"), ("$e", "tools/call"), ("$f", "send_email"), ("$g", "42"), ("$h", "allow"), ("$i", "{\"to\":\"user@example.test\",\"subject\":\"Invoice 2026-11\",\"bytes\":812}") })
+        {
+            _plainInsert.Parameters.AddWithValue(name, value);
+        }
+    }
+
+    [GlobalCleanup]
+    public void Cleanup()
+    {
+        _store.DisposeAsync().AsTask().GetAwaiter().GetResult();
+        _plainInsert.Dispose();
+        _plain.Dispose();
+        Directory.Delete(_dir, recursive: true);
+    }
+
+    [Benchmark(Baseline = true, OperationsPerInvoke = Events, Description = "plain SQLite insert, 1 tx each (no hash)")]
+    public void PlainInsert()
+    {
+        for (var i = 0; i < Events; i++)
+        {
+            using var tx = _plain.BeginTransaction();
+            _plainInsert.Transaction = tx;
+            _plainInsert.ExecuteNonQuery();
+            tx.Commit();
+        }
+    }
+
+    [Benchmark(OperationsPerInvoke = Events, Description = "audit store, 1 appender (= per-event latency)")]
+    public async Task SingleAppender()
+    {
+        for (var i = 0; i < Events; i++)
+        {
+            await _store.AppendAsync(_event);
+        }
+    }
+
+    [Benchmark(OperationsPerInvoke = Events, Description = "audit store, 8 concurrent appenders (batched)")]
+    public async Task EightAppenders()
+    {
+        var tasks = new Task[8];
+        for (var t = 0; t < tasks.Length; t++)
+        {
+            tasks[t] = Task.Run(async () =>
+            {
+                for (var i = 0; i < Events / 8; i++)
+                {
+                    await _store.AppendAsync(_event);
+                }
+            });
+        }
+
+        await Task.WhenAll(tasks);
+    }
+
+    private sealed class NoSecrets : ISecretRedactor
+    {
+        public string Redact(string text) => text;
+
+        public void RedactInPlace(JsonNode? node)
+        {
+        }
+
+        public bool ContainsSecret(string text) => false;
+    }
+}

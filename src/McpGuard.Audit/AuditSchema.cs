@@ -1,0 +1,204 @@
+using Microsoft.Data.Sqlite;
+
+namespace McpGuard.Audit;
+
+/// <summary>The SQLite layout of an audit database and how connections to it are opened (docs/audit.md).</summary>
+internal static class AuditSchema
+{
+    public const string Format = "mcpguard-audit";
+    public const string Version = "1";
+
+    // seq is the rowid and is assigned by the writer from audit_head, never by AUTOINCREMENT: the head row
+    // remembers the last sequence ever written, so a truncated tail followed by new appends leaves a visible gap.
+    // The triggers make the table append-only for every ordinary client; someone who drops them can still edit
+    // the file, which is what the hash chain and `mcpguard audit verify` are for.
+    private const string CreateSql = """
+        CREATE TABLE IF NOT EXISTS audit_meta (key TEXT PRIMARY KEY, value TEXT NOT NULL) WITHOUT ROWID;
+        CREATE TABLE IF NOT EXISTS audit_log (
+            seq INTEGER PRIMARY KEY,
+            time TEXT NOT NULL,
+            kind TEXT NOT NULL,
+            server TEXT,
+            direction TEXT,
+            method TEXT,
+            tool TEXT,
+            request_id TEXT,
+            decision TEXT NOT NULL,
+            reason TEXT,
+            rule_id TEXT,
+            details TEXT,
+            prev_hash TEXT NOT NULL,
+            entry_hash TEXT NOT NULL);
+        CREATE TABLE IF NOT EXISTS audit_head (
+            id INTEGER PRIMARY KEY CHECK (id = 1),
+            seq INTEGER NOT NULL,
+            hash TEXT NOT NULL);
+        CREATE TRIGGER IF NOT EXISTS audit_log_no_update BEFORE UPDATE ON audit_log
+            BEGIN SELECT RAISE(ABORT, 'audit_log is append-only'); END;
+        CREATE TRIGGER IF NOT EXISTS audit_log_no_delete BEFORE DELETE ON audit_log
+            BEGIN SELECT RAISE(ABORT, 'audit_log is append-only'); END;
+        INSERT OR IGNORE INTO audit_meta (key, value) VALUES ('format', 'mcpguard-audit'), ('version', '1');
+        INSERT OR IGNORE INTO audit_head (id, seq, hash) VALUES (1, 0, '0000000000000000000000000000000000000000000000000000000000000000');
+        """;
+
+    public const string Columns =
+        "seq, time, kind, server, direction, method, tool, request_id, decision, reason, rule_id, details, prev_hash, entry_hash";
+
+    /// <summary>Opens (creating when missing, 0600) a database for appending, in WAL mode, with the schema in place.</summary>
+    public static SqliteConnection OpenForWriting(string path, SqliteAuditStoreOptions options)
+    {
+        var full = Path.GetFullPath(path);
+        var dir = Path.GetDirectoryName(full);
+        if (!string.IsNullOrEmpty(dir))
+        {
+            Core.DataDirectory.CreatePrivate(dir);
+        }
+
+        if (!File.Exists(full) && !OperatingSystem.IsWindows())
+        {
+            // SQLite gives the -wal and -shm files the database file's mode, so creating it 0600 keeps all three private.
+            try
+            {
+                using var _ = new FileStream(full, new FileStreamOptions
+                {
+                    Mode = FileMode.CreateNew,
+                    Access = FileAccess.Write,
+                    UnixCreateMode = UnixFileMode.UserRead | UnixFileMode.UserWrite,
+                });
+            }
+            catch (IOException) when (File.Exists(full))
+            {
+                // Another process created it first; fine.
+            }
+        }
+
+        var connection = new SqliteConnection(new SqliteConnectionStringBuilder
+        {
+            DataSource = full,
+            Mode = SqliteOpenMode.ReadWriteCreate,
+            Pooling = false,
+            DefaultTimeout = (int)Math.Ceiling(options.BusyTimeout.TotalSeconds),
+        }.ToString());
+        try
+        {
+            connection.Open();
+            var busyMs = (long)options.BusyTimeout.TotalMilliseconds;
+            Execute(connection, $"PRAGMA busy_timeout = {busyMs};");
+            RefuseForeignDatabase(connection, full);
+            Execute(connection, "PRAGMA journal_mode = WAL;");
+            Execute(connection, $"PRAGMA synchronous = {(options.Synchronous == AuditSynchronous.Full ? "FULL" : "NORMAL")};");
+            using (var tx = connection.BeginTransaction(deferred: false))
+            {
+                using var cmd = connection.CreateCommand();
+                cmd.Transaction = tx;
+                cmd.CommandText = CreateSql;
+                cmd.ExecuteNonQuery();
+                tx.Commit();
+            }
+
+            EnsureIsAuditDatabase(connection, full);
+            return connection;
+        }
+        catch
+        {
+            connection.Dispose();
+            throw;
+        }
+    }
+
+    /// <summary>Refuses to turn somebody else's database (a wrong --audit path) into an audit log, before changing anything.</summary>
+    private static void RefuseForeignDatabase(SqliteConnection connection, string full)
+    {
+        using var cmd = connection.CreateCommand();
+        cmd.CommandText = "SELECT (SELECT count(*) FROM sqlite_master WHERE name = 'audit_meta'), (SELECT count(*) FROM sqlite_master WHERE name NOT LIKE 'sqlite_%')";
+        using var r = cmd.ExecuteReader();
+        r.Read();
+        if (r.GetInt64(0) == 0 && r.GetInt64(1) > 0)
+        {
+            throw new Core.UserInputException($"{full} is a database but not an McpGuard audit database; choose another --audit path.");
+        }
+    }
+
+    /// <summary>Opens an existing audit database read-only; a missing file or a non-audit database is a user error.</summary>
+    public static SqliteConnection OpenForReading(string path)
+    {
+        var full = Path.GetFullPath(path);
+        if (!File.Exists(full))
+        {
+            throw new Core.UserInputException($"audit database {full} does not exist.");
+        }
+
+        var connection = new SqliteConnection(new SqliteConnectionStringBuilder
+        {
+            DataSource = full,
+            Mode = SqliteOpenMode.ReadOnly,
+            Pooling = false,
+        }.ToString());
+        try
+        {
+            connection.Open();
+            Execute(connection, "PRAGMA busy_timeout = 30000;");
+            EnsureIsAuditDatabase(connection, full);
+            return connection;
+        }
+        catch (SqliteException ex)
+        {
+            connection.Dispose();
+            throw new Core.UserInputException($"{full} is not an McpGuard audit database ({ex.SqliteErrorCode switch { 26 => "not a SQLite file", _ => ex.Message }}).", ex);
+        }
+        catch
+        {
+            connection.Dispose();
+            throw;
+        }
+    }
+
+    private static void EnsureIsAuditDatabase(SqliteConnection connection, string full)
+    {
+        using var cmd = connection.CreateCommand();
+        cmd.CommandText = "SELECT count(*) FROM sqlite_master WHERE type = 'table' AND name IN ('audit_meta', 'audit_log')";
+        if (Convert.ToInt64(cmd.ExecuteScalar(), System.Globalization.CultureInfo.InvariantCulture) != 2)
+        {
+            throw new Core.UserInputException($"{full} is not an McpGuard audit database (no audit_log table).");
+        }
+
+        cmd.CommandText = "SELECT value FROM audit_meta WHERE key = 'format'";
+        if (cmd.ExecuteScalar() as string != Format)
+        {
+            throw new Core.UserInputException($"{full} is not an McpGuard audit database (format marker missing).");
+        }
+
+        cmd.CommandText = "SELECT value FROM audit_meta WHERE key = 'version'";
+        if (cmd.ExecuteScalar() as string != Version)
+        {
+            throw new Core.UserInputException($"{full} has an audit format version this McpGuard does not know.");
+        }
+    }
+
+    public static void Execute(SqliteConnection connection, string sql)
+    {
+        using var cmd = connection.CreateCommand();
+        cmd.CommandText = sql;
+        cmd.ExecuteNonQuery();
+    }
+
+    public static AuditRecord ReadRecord(SqliteDataReader r) => new()
+    {
+        Seq = r.GetInt64(0),
+        Time = r.GetString(1),
+        Kind = r.GetString(2),
+        Server = NullableString(r, 3),
+        Direction = NullableString(r, 4),
+        Method = NullableString(r, 5),
+        Tool = NullableString(r, 6),
+        RequestId = NullableString(r, 7),
+        Decision = r.GetString(8),
+        Reason = NullableString(r, 9),
+        RuleId = NullableString(r, 10),
+        Details = NullableString(r, 11),
+        PrevHash = r.GetString(12),
+        EntryHash = r.GetString(13),
+    };
+
+    private static string? NullableString(SqliteDataReader r, int i) => r.IsDBNull(i) ? null : r.GetString(i);
+}

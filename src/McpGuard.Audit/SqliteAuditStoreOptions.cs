@@ -1,0 +1,43 @@
+namespace McpGuard.Audit;
+
+/// <summary>How an audit commit reaches the disk.</summary>
+public enum AuditSynchronous
+{
+    /// <summary>fsync the WAL on every commit: an acknowledged event survives a power cut, not only a crash.</summary>
+    Full,
+
+    /// <summary>No fsync per commit: survives a process crash (kill -9) but the last commits may be lost on power loss.</summary>
+    Normal,
+}
+
+/// <summary>Limits and durability settings of <see cref="SqliteAuditStore"/>. Defaults carry their reason.</summary>
+public sealed record SqliteAuditStoreOptions
+{
+    /// <summary>Full: the store promises "durable", and batching already amortises the fsync across concurrent appenders.</summary>
+    public AuditSynchronous Synchronous { get; init; } = AuditSynchronous.Full;
+
+    /// <summary>
+    /// 256 events per transaction: enough to amortise one fsync across a burst of concurrent appenders, small enough
+    /// that one transaction never holds the write lock other `mcpguard run` processes wait on for long.
+    /// </summary>
+    public int MaxBatchSize { get; init; } = 256;
+
+    /// <summary>
+    /// 30 s: several proxies share one file and each holds the write lock for one short transaction, so waiting is
+    /// always short; a lock held longer than this means something is wrong, and the append fails (closed) loudly.
+    /// </summary>
+    public TimeSpan BusyTimeout { get; init; } = TimeSpan.FromSeconds(30);
+
+    public void Validate()
+    {
+        if (MaxBatchSize < 1)
+        {
+            throw new ArgumentOutOfRangeException(nameof(MaxBatchSize), MaxBatchSize, "must be at least 1");
+        }
+
+        if (BusyTimeout <= TimeSpan.Zero)
+        {
+            throw new ArgumentOutOfRangeException(nameof(BusyTimeout), BusyTimeout, "must be positive");
+        }
+    }
+}

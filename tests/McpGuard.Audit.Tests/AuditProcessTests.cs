@@ -1,0 +1,142 @@
+using System.Diagnostics;
+using McpGuard.TestSupport;
+
+namespace McpGuard.Audit.Tests;
+
+/// <summary>Real helper processes (tests/Fixtures/audit-writer) appending to one file, and killed with SIGKILL.</summary>
+public sealed class AuditProcessTests
+{
+    private static CancellationToken Ct => TestContext.Current.CancellationToken;
+
+    private static Process StartWriter(string db, long count, int concurrency, string tag)
+    {
+        Assert.True(File.Exists(AuditTestData.AuditWriterPath), $"audit-writer fixture not built at {AuditTestData.AuditWriterPath}");
+        var psi = new ProcessStartInfo("dotnet")
+        {
+            RedirectStandardInput = true,
+            RedirectStandardOutput = true,
+            RedirectStandardError = true,
+            UseShellExecute = false,
+        };
+        foreach (var a in new[] { AuditTestData.AuditWriterPath, db, count.ToString(System.Globalization.CultureInfo.InvariantCulture), concurrency.ToString(System.Globalization.CultureInfo.InvariantCulture), tag })
+        {
+            psi.ArgumentList.Add(a);
+        }
+
+        return Process.Start(psi) ?? throw new InvalidOperationException("could not start audit-writer");
+    }
+
+    private static Dictionary<long, string> Parse(IEnumerable<string> lines) =>
+        lines.Select(l => l.Split(' ')).ToDictionary(p => long.Parse(p[0], System.Globalization.CultureInfo.InvariantCulture), p => p[1]);
+
+    [Fact]
+    public async Task TwoProcesses_AppendToOneFile_OneValidChainWithEveryEvent()
+    {
+        using var dir = new TempDirectory();
+        var db = Path.Combine(dir.Path, "audit.db");
+        using var a = StartWriter(db, 400, 4, "A");
+        using var b = StartWriter(db, 400, 4, "B");
+        var outA = a.StandardOutput.ReadToEndAsync(Ct);
+        var outB = b.StandardOutput.ReadToEndAsync(Ct);
+        var errA = a.StandardError.ReadToEndAsync(Ct);
+        var errB = b.StandardError.ReadToEndAsync(Ct);
+        using var timeout = CancellationTokenSource.CreateLinkedTokenSource(Ct);
+        timeout.CancelAfter(TimeSpan.FromSeconds(90));
+        await a.WaitForExitAsync(timeout.Token);
+        await b.WaitForExitAsync(timeout.Token);
+        Assert.True(a.ExitCode == 0, await errA);
+        Assert.True(b.ExitCode == 0, await errB);
+
+        var printed = Parse((await outA + await outB).Split('\n', StringSplitOptions.RemoveEmptyEntries));
+        Assert.Equal(800, printed.Count);
+        var v = AuditTestData.Verify(db);
+        Assert.True(v.Intact, string.Join("\n", v.Problems));
+        Assert.Equal(800, v.Records);
+        using var reader = AuditLogReader.Open(db);
+        var stored = reader.Query(new AuditQuery()).ToDictionary(r => r.Seq, r => r.RequestId);
+        Assert.All(printed, p => Assert.Equal(p.Value, stored[p.Key]));
+    }
+
+    [Fact]
+    public async Task Verify_WhileAnotherProcessAppends_SeesAnIntactSnapshot()
+    {
+        using var dir = new TempDirectory();
+        var db = Path.Combine(dir.Path, "audit.db");
+        using var p = StartWriter(db, 0, 4, "live");
+        try
+        {
+            using var timeout = CancellationTokenSource.CreateLinkedTokenSource(Ct);
+            timeout.CancelAfter(TimeSpan.FromSeconds(60));
+            long previous = 0;
+            for (var round = 0; round < 5; round++)
+            {
+                // Let the writer get ahead by 50 more acknowledged events between two verifications.
+                for (var i = 0; i < 50; i++)
+                {
+                    Assert.NotNull(await p.StandardOutput.ReadLineAsync(timeout.Token));
+                }
+
+                var v = AuditTestData.Verify(db);
+                Assert.True(v.Intact, string.Join("\n", v.Problems));
+                Assert.True(v.Records > previous);
+                previous = v.Records;
+            }
+        }
+        finally
+        {
+            p.Kill();
+            await p.WaitForExitAsync(Ct);
+        }
+    }
+
+    [Theory]
+    [InlineData(1, 1)]
+    [InlineData(1, 7)]
+    [InlineData(4, 3)]
+    [InlineData(4, 60)]
+    [InlineData(8, 250)]
+    public async Task KillNine_AtAnyMoment_LosesNoAcknowledgedEventAndChainVerifies(int concurrency, int linesBeforeKill)
+    {
+        using var dir = new TempDirectory();
+        var db = Path.Combine(dir.Path, "audit.db");
+        // Two rounds on the same file: the second starts on a database left by a killed writer (hot WAL).
+        var acknowledged = new Dictionary<long, string>();
+        for (var round = 0; round < 2; round++)
+        {
+            using var p = StartWriter(db, 0, concurrency, $"r{round}");
+            var lines = new List<string>();
+            using var timeout = CancellationTokenSource.CreateLinkedTokenSource(Ct);
+            timeout.CancelAfter(TimeSpan.FromSeconds(60));
+            while (lines.Count < linesBeforeKill)
+            {
+                var line = await p.StandardOutput.ReadLineAsync(timeout.Token);
+                if (line is null)
+                {
+                    Assert.Fail("audit-writer ended early: " + await p.StandardError.ReadToEndAsync(Ct));
+                }
+
+                lines.Add(line);
+            }
+
+            Assert.False(p.HasExited);
+            p.Kill(); // SIGKILL on Unix: no finaliser, no dispose, no checkpoint.
+            // Whatever it managed to print before dying was acknowledged too: drain the pipe.
+            // A line cut by the kill has no newline yet and was never a complete acknowledgement: drop it.
+            var rest = (await p.StandardOutput.ReadToEndAsync(Ct)).Split('\n');
+            lines.AddRange(rest[..^1].Where(l => l.Length > 0));
+            await p.WaitForExitAsync(Ct);
+            Assert.NotEqual(0, p.ExitCode);
+            foreach (var (seq, id) in Parse(lines))
+            {
+                acknowledged.Add(seq, id);
+            }
+        }
+
+        var v = AuditTestData.Verify(db);
+        Assert.True(v.Intact, string.Join("\n", v.Problems));
+        using var reader = AuditLogReader.Open(db);
+        var stored = reader.Query(new AuditQuery()).ToDictionary(r => r.Seq, r => r.RequestId);
+        Assert.All(acknowledged, a => Assert.Equal(a.Value, stored.GetValueOrDefault(a.Key)));
+        Assert.True(stored.Count >= acknowledged.Count);
+    }
+}
