@@ -8,5 +8,6 @@ internal static class CommandCatalog
     public static IEnumerable<Command> Create(CliContext context) =>
     [
         RulesCommand.Create(context),
+        AnalyzeToolsCommand.CreateStandalone(context), // temporary: folded into the package 'analyze' at merge
     ];
 }
