@@ -143,6 +143,36 @@ public static class ToolDefinitionsFile
         return tools;
     }
 
+    /// <summary>
+    /// The tools of a live tools/list result (<c>{"tools":[...]}</c>), for the proxy. Entries that are not valid tool
+    /// objects come back in <paramref name="invalid"/> by index so the caller can decide (the proxy should hide them:
+    /// a tool McpGuard cannot read is a tool it cannot vouch for).
+    /// </summary>
+    public static IReadOnlyList<ToolDefinition> FromToolsListResult(JsonNode? result, out IReadOnlyList<int> invalid)
+    {
+        var tools = new List<ToolDefinition>();
+        var bad = new List<int>();
+        invalid = bad;
+        if (result?["tools"] is not JsonArray array)
+        {
+            return tools;
+        }
+
+        for (var i = 0; i < array.Count; i++)
+        {
+            try
+            {
+                tools.Add(ToTool(array[i], "tools/list", 1, i));
+            }
+            catch (UserInputException)
+            {
+                bad.Add(i);
+            }
+        }
+
+        return tools;
+    }
+
     private static ToolDefinition ToTool(JsonNode? node, string file, int line, int index)
     {
         if (node is not JsonObject obj)
@@ -245,28 +275,19 @@ public static class ToolDefinitionsFile
         return -1;
     }
 
-    /// <summary>Several lines that each start with '{': one JSON value per line.</summary>
+    /// <summary>Several non-empty lines, the first an object: JSONL (each line is then parsed and judged on its own).</summary>
     private static bool LooksLikeJsonLines(ReadOnlySpan<byte> utf8)
     {
-        var objects = 0;
+        var lines = 0;
         foreach (var range in utf8.Split((byte)'\n'))
         {
-            var line = utf8[range];
-            var first = FirstSignificantByte(line);
-            if (first < 0)
+            if (FirstSignificantByte(utf8[range]) >= 0 && ++lines > 1)
             {
-                continue;
+                return true;
             }
-
-            if (line[first] != (byte)'{')
-            {
-                return false;
-            }
-
-            objects++;
         }
 
-        return objects > 1;
+        return false;
     }
 
     private static string FirstSentence(string message)

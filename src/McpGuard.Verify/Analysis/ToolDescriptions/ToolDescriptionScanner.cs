@@ -63,6 +63,67 @@ public sealed class ToolDescriptionScanner : IToolDescriptionScanner
         return sink.Findings;
     }
 
+    /// <summary>
+    /// Findings for a tools/call result (<c>{"content":[{"type":"text","text":...}], "structuredContent":...}</c>): every
+    /// string in it is checked with <see cref="ScanText"/>, its context naming the tool and the JSON path.
+    /// </summary>
+    public IReadOnlyList<Finding> ScanToolResult(JsonNode? callToolResult, string toolName, string? server = null)
+    {
+        ArgumentNullException.ThrowIfNull(toolName);
+        var findings = new List<Finding>();
+        if (callToolResult is null)
+        {
+            return findings;
+        }
+
+        // Explicit stack: results are untrusted and may nest deeply.
+        var stack = new Stack<(JsonNode Node, string Path)>();
+        stack.Push((callToolResult, "result"));
+        var strings = 0;
+        while (stack.Count > 0 && findings.Count < _limits.MaxFindingsPerTool)
+        {
+            var (node, path) = stack.Pop();
+            switch (node)
+            {
+                case JsonObject obj:
+                    foreach (var (key, value) in obj.Reverse())
+                    {
+                        if (value is not null)
+                        {
+                            stack.Push((value, path + "." + key));
+                        }
+                    }
+
+                    break;
+                case JsonArray array:
+                    for (var i = array.Count - 1; i >= 0; i--)
+                    {
+                        if (array[i] is { } item)
+                        {
+                            stack.Push((item, $"{path}[{i}]"));
+                        }
+                    }
+
+                    break;
+                case JsonValue value when value.GetValueKind() == System.Text.Json.JsonValueKind.String:
+                    if (++strings > _limits.MaxSegments)
+                    {
+                        findings.Add(FindingFactory.Create(ToolDescriptionRules.Unscannable,
+                            $"tools/call {InvisibleText.Sanitise(toolName, 80)} result: more than {_limits.MaxSegments} strings; the rest was not checked.",
+                            server, new SourceLocation { File = $"tools/call {InvisibleText.Sanitise(toolName, 80)} result" }));
+                        return findings;
+                    }
+
+                    findings.AddRange(ScanText(value.GetValue<string>(), $"tools/call {InvisibleText.Sanitise(toolName, 80)} {path}", server));
+                    break;
+                default:
+                    break;
+            }
+        }
+
+        return findings;
+    }
+
     /// <summary>Runs every rule that applies to one segment; returns the normalised text for cross-field rules.</summary>
     private static string ScanSegment(string field, string raw, SegmentKind kind, bool output, FindingSink sink, string? ownName)
     {
