@@ -13,8 +13,7 @@ public sealed class ToolDescriptionCliTests
     public async Task AnalyzeTools_JsonRpcResponseWithPoisonedTool_ExitsOneWithFindingsAtToolLine()
     {
         using var dir = new TempDirectory();
-        var file = Path.Combine(dir.Path, "tools.json");
-        await File.WriteAllTextAsync(file, $"{{\"jsonrpc\":\"2.0\",\"id\":1,\"result\":{{\"tools\":[\n{Benign},\n{Poisoned}\n]}}}}", TestContext.Current.CancellationToken);
+        var file = dir.Write("tools.json", $"{{\"jsonrpc\":\"2.0\",\"id\":1,\"result\":{{\"tools\":[\n{Benign},\n{Poisoned}\n]}}}}");
 
         var r = await CliHarness.RunAsync("analyze", "--tools", file, "--format", "json");
 
@@ -36,8 +35,7 @@ public sealed class ToolDescriptionCliTests
     public async Task AnalyzeTools_BenignArraySarif_ExitsZeroWithValidSarif()
     {
         using var dir = new TempDirectory();
-        var file = Path.Combine(dir.Path, "tools.json");
-        await File.WriteAllTextAsync(file, $"[{Benign}]", TestContext.Current.CancellationToken);
+        var file = dir.Write("tools.json", $"[{Benign}]");
 
         var r = await CliHarness.RunAsync("analyze", "--tools", file, "--format", "sarif");
 
@@ -51,10 +49,8 @@ public sealed class ToolDescriptionCliTests
     public async Task AnalyzeTools_JsonLinesAndToolsObject_BothRead()
     {
         using var dir = new TempDirectory();
-        var jsonl = Path.Combine(dir.Path, "tools.jsonl");
-        await File.WriteAllTextAsync(jsonl, $"{Benign}\n\n{Poisoned}\n", TestContext.Current.CancellationToken);
-        var obj = Path.Combine(dir.Path, "list.json");
-        await File.WriteAllTextAsync(obj, $"{{\"tools\":[{Poisoned}]}}", TestContext.Current.CancellationToken);
+        var jsonl = dir.Write("tools.jsonl", $"{Benign}\n\n{Poisoned}\n");
+        var obj = dir.Write("list.json", $"{{\"tools\":[{Poisoned}]}}");
 
         var a = await CliHarness.RunAsync("analyze", "--tools", jsonl, "--format", "json");
         var b = await CliHarness.RunAsync("analyze", "--tools", obj, "--format", "json");
@@ -68,8 +64,7 @@ public sealed class ToolDescriptionCliTests
     public async Task AnalyzeTools_FailOnCritical_HighFindingsExitZero()
     {
         using var dir = new TempDirectory();
-        var file = Path.Combine(dir.Path, "tools.json");
-        await File.WriteAllTextAsync(file, $"[{Poisoned}]", TestContext.Current.CancellationToken);
+        var file = dir.Write("tools.json", $"[{Poisoned}]");
 
         var r = await CliHarness.RunAsync("analyze", "--tools", file, "--fail-on", "critical");
 
@@ -81,9 +76,8 @@ public sealed class ToolDescriptionCliTests
     public async Task AnalyzeTools_OutputFile_WritesReport()
     {
         using var dir = new TempDirectory();
-        var file = Path.Combine(dir.Path, "tools.json");
+        var file = dir.Write("tools.json", $"[{Poisoned}]");
         var output = Path.Combine(dir.Path, "report.json");
-        await File.WriteAllTextAsync(file, $"[{Poisoned}]", TestContext.Current.CancellationToken);
 
         var r = await CliHarness.RunAsync("analyze", "--tools", file, "--format", "json", "--output", output);
 
@@ -101,8 +95,7 @@ public sealed class ToolDescriptionCliTests
     public async Task AnalyzeTools_BadInput_ExitsTwoNamingFile(string content, string expected)
     {
         using var dir = new TempDirectory();
-        var file = Path.Combine(dir.Path, "bad.json");
-        await File.WriteAllTextAsync(file, content, TestContext.Current.CancellationToken);
+        var file = dir.Write("bad.json", content);
 
         var r = await CliHarness.RunAsync("analyze", "--tools", file);
 

@@ -33,7 +33,7 @@ internal static class ExfiltrationParameters
             if (property.Description is { Length: > 0 } raw)
             {
                 var description = InvisibleText.Normalise(raw, InvisibleText.Find(raw));
-                var m = TextPatterns.ExfiltrationContent().Match(description);
+                var m = TextPatterns.ExfiltrationContent.Match(description);
                 if (m.Success)
                 {
                     sink.Add(ToolDescriptionRules.ExfiltrationParameter, property.Path + ".description",
@@ -63,9 +63,9 @@ internal static class ExfiltrationParameters
     }
 
     private static bool IsSensitiveInstruction(string text) =>
-        TextPatterns.StrongSensitiveFile().IsMatch(text)
-        || TextPatterns.WeakSensitiveFile().IsMatch(text)
-        || TextPatterns.ExfiltrationContent().IsMatch(text);
+        TextPatterns.StrongSensitiveFile.IsMatch(text)
+        || TextPatterns.WeakSensitiveFile.IsMatch(text)
+        || TextPatterns.ExfiltrationContent.IsMatch(text);
 
     /// <summary>
     /// Where the text directs something into the parameter: "as 'sidenote'", "in the notes field", "`context` parameter".

@@ -2,6 +2,7 @@ using System.Text.Json.Nodes;
 using System.Text.RegularExpressions;
 using McpGuard.Core.Findings;
 using McpGuard.Core.Rules;
+using McpGuard.Core.Secrets;
 using McpGuard.Core.Tools;
 
 namespace McpGuard.Verify.Analysis.ToolDescriptions;
@@ -138,32 +139,32 @@ public sealed class ToolDescriptionScanner : IToolDescriptionScanner
             }
 
             var text = InvisibleText.Normalise(raw, invisible);
-            Phrase(TextPatterns.HiddenTag(), ToolDescriptionRules.HiddenInstructionTag, "an instruction block addressed to the model", field, text, sink);
-            Phrase(TextPatterns.PromptOverride(), ToolDescriptionRules.PromptOverride, "an attempt to override the model's instructions", field, text, sink);
-            Phrase(TextPatterns.ConcealFromUser(), ToolDescriptionRules.ConcealFromUser, "an instruction to hide something from the user", field, text, sink);
-            if (!Phrase(TextPatterns.StrongSensitiveFile(), ToolDescriptionRules.SensitiveFileRead, "an instruction to read keys or credential files", field, text, sink))
+            Phrase(TextPatterns.HiddenTag, ToolDescriptionRules.HiddenInstructionTag, "an instruction block addressed to the model", field, text, sink);
+            Phrase(TextPatterns.PromptOverride, ToolDescriptionRules.PromptOverride, "an attempt to override the model's instructions", field, text, sink);
+            Phrase(TextPatterns.ConcealFromUser, ToolDescriptionRules.ConcealFromUser, "an instruction to hide something from the user", field, text, sink);
+            if (!Phrase(TextPatterns.StrongSensitiveFile, ToolDescriptionRules.SensitiveFileRead, "an instruction to read keys or credential files", field, text, sink))
             {
-                Phrase(TextPatterns.WeakSensitiveFile(), ToolDescriptionRules.SensitiveFileRead, "an instruction to pass secrets or credential files along", field, text, sink);
+                Phrase(TextPatterns.WeakSensitiveFile, ToolDescriptionRules.SensitiveFileRead, "an instruction to pass secrets or credential files along", field, text, sink);
             }
 
-            if (!Phrase(TextPatterns.Shadowing(), ToolDescriptionRules.ToolShadowing, "orders about other tools", field, text, sink))
+            if (!Phrase(TextPatterns.Shadowing, ToolDescriptionRules.ToolShadowing, "orders about other tools", field, text, sink))
             {
                 OtherToolDirective(field, text, ownName, sink);
             }
 
-            Phrase(TextPatterns.InjectedRecipient(), ToolDescriptionRules.InjectedRecipient, "a fixed extra recipient or destination", field, text, sink);
-            Phrase(TextPatterns.Coercive(), ToolDescriptionRules.CoerciveInstruction, "pressure on the model", field, text, sink);
+            Phrase(TextPatterns.InjectedRecipient, ToolDescriptionRules.InjectedRecipient, "a fixed extra recipient or destination", field, text, sink);
+            Phrase(TextPatterns.Coercive, ToolDescriptionRules.CoerciveInstruction, "pressure on the model", field, text, sink);
 
             // Outputs are often documentation or web pages that legitimately discuss attacks and install commands;
             // these two rules judge what a tool claims to do, so they run on definitions only.
             if (!output)
             {
-                if (!Phrase(TextPatterns.MaliciousCapability(), ToolDescriptionRules.MaliciousCapability, "an openly offensive capability", field, text, sink))
+                if (!Phrase(TextPatterns.MaliciousCapability, ToolDescriptionRules.MaliciousCapability, "an openly offensive capability", field, text, sink))
                 {
-                    Phrase(TextPatterns.MaliciousCapabilityMore(), ToolDescriptionRules.MaliciousCapability, "an openly offensive capability", field, text, sink);
+                    Phrase(TextPatterns.MaliciousCapabilityMore, ToolDescriptionRules.MaliciousCapability, "an openly offensive capability", field, text, sink);
                 }
 
-                Phrase(TextPatterns.EmbeddedCommand(), ToolDescriptionRules.EmbeddedCommand, "a dangerous command or script", field, text, sink);
+                Phrase(TextPatterns.EmbeddedCommand, ToolDescriptionRules.EmbeddedCommand, "a dangerous command or script", field, text, sink);
             }
 
             return text;
@@ -176,7 +177,7 @@ public sealed class ToolDescriptionScanner : IToolDescriptionScanner
         }
     }
 
-    private static bool Phrase(Regex pattern, RuleDescriptor rule, string what, string field, string text, FindingSink sink)
+    private static bool Phrase(Phrase pattern, RuleDescriptor rule, string what, string field, string text, FindingSink sink)
     {
         var match = pattern.Match(text);
         if (!match.Success)
@@ -190,7 +191,7 @@ public sealed class ToolDescriptionScanner : IToolDescriptionScanner
 
     private static void OtherToolDirective(string field, string text, string? ownName, FindingSink sink)
     {
-        foreach (Match m in TextPatterns.OtherToolDirective().Matches(text))
+        foreach (Match m in TextPatterns.OtherToolDirective.Matches(text))
         {
             var named = m.Groups["tool"].Value;
             if (ownName is not null && string.Equals(named, ownName, StringComparison.OrdinalIgnoreCase))
@@ -293,12 +294,18 @@ internal sealed class FindingSink(string? tool, string context, string? server, 
 
     public bool Has(RuleDescriptor rule) => _findings.Exists(f => f.RuleId == rule.Id);
 
+    // Tool outputs can carry credentials; a finding's excerpt lands in reports and the audit log, so it is redacted.
+    private static readonly SecretRedactor Redactor = new();
+
     public void Add(RuleDescriptor rule, string field, string what, string? excerpt, Severity? severity)
     {
         if (_findings.Count >= max || !_seen.Add((rule.Id, field)))
         {
             return;
         }
+
+        what = Redactor.Redact(what);
+        excerpt = excerpt is null ? null : Redactor.Redact(excerpt);
 
         var subject = tool is null ? context : $"Tool '{InvisibleText.Sanitise(tool, 80)}'";
         var message = excerpt is null ? $"{subject} ({field}): {what}." : $"{subject} ({field}): {what}: \"{excerpt}\"";
