@@ -65,9 +65,17 @@ internal static class ToolDescriptionCorpus
 
     public static bool IsPositive(string label) => label is "poisoned" or "malicious_capability";
 
-    /// <summary>The dev corpus: ../shared next to the repository, or /work/shared beside a worktrees folder.</summary>
+    /// <summary>
+    /// The dev corpus: ../shared next to the repository, or /work/shared beside a worktrees folder.
+    /// MCPGUARD_TOOL_CORPUS=path evaluates another file of the same shape (the held-out split, for the lead).
+    /// </summary>
     public static string? FindFile()
     {
+        if (Environment.GetEnvironmentVariable("MCPGUARD_TOOL_CORPUS") is { Length: > 0 } overridePath)
+        {
+            return File.Exists(overridePath) ? Path.GetFullPath(overridePath) : null;
+        }
+
         string[] candidates =
         [
             Path.Combine(RepoPaths.Corpus, "tool-poisoning", "tool_descriptions.jsonl"),
