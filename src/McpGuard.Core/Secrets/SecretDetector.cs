@@ -1,3 +1,4 @@
+using System.Buffers;
 using System.Collections.Frozen;
 using System.Text.RegularExpressions;
 
@@ -15,6 +16,39 @@ public readonly record struct SecretMatch(string Kind, int Index, int Length);
 public sealed class SecretDetector
 {
     public static SecretDetector Default { get; } = new();
+
+    /// <summary>Shorter known values ("1", "true", "admin") would redact ordinary text all over the audit log.</summary>
+    public const int MinKnownSecretLength = 6;
+
+    private readonly string[] _knownSecrets = [];
+    private readonly SearchValues<string>? _known;
+
+    /// <summary>Finds secrets by format and by secret-named context only.</summary>
+    public SecretDetector()
+    {
+    }
+
+    /// <summary>
+    /// Also finds these exact values anywhere (kind "known-secret"), for credentials that have no recognisable format,
+    /// such as a Postmark server token (a bare UUID) handed to the server in its environment.
+    /// </summary>
+    public SecretDetector(IEnumerable<string> knownSecrets)
+    {
+        ArgumentNullException.ThrowIfNull(knownSecrets);
+        _knownSecrets = knownSecrets
+            .Where(v => v is not null && v.Length >= MinKnownSecretLength && !IsReference(v))
+            .Distinct(StringComparer.Ordinal)
+            .OrderByDescending(v => v.Length) // longest first, so a value that contains another wins
+            .ToArray();
+        _known = _knownSecrets.Length == 0 ? null : SearchValues.Create(_knownSecrets, StringComparison.Ordinal);
+    }
+
+    /// <summary>A detector that also knows the values of the secret-named variables (*_TOKEN, *_KEY, PASSWORD...) in <paramref name="environment"/>.</summary>
+    public static SecretDetector ForEnvironment(IEnumerable<KeyValuePair<string, string?>> environment)
+    {
+        ArgumentNullException.ThrowIfNull(environment);
+        return new SecretDetector(environment.Where(kv => kv.Value is not null && IsSecretName(kv.Key)).Select(kv => kv.Value!));
+    }
 
     private static readonly FrozenSet<string> SecretNames = new[]
     {
@@ -50,6 +84,23 @@ public sealed class SecretDetector
     {
         ArgumentNullException.ThrowIfNull(text);
         List<SecretMatch>? found = null;
+        if (_known is not null)
+        {
+            for (var at = 0; at < text.Length;)
+            {
+                var next = text.AsSpan(at).IndexOfAny(_known);
+                if (next < 0)
+                {
+                    break;
+                }
+
+                var index = at + next;
+                var value = Array.Find(_knownSecrets, v => text.AsSpan(index).StartsWith(v, StringComparison.Ordinal))!;
+                (found ??= []).Add(new SecretMatch("known-secret", index, value.Length));
+                at = index + value.Length;
+            }
+        }
+
         foreach (var pattern in SecretPatterns.All)
         {
             if (!pattern.MayMatch(text))
@@ -77,6 +128,11 @@ public sealed class SecretDetector
     public bool ContainsSecret(string text)
     {
         ArgumentNullException.ThrowIfNull(text);
+        if (_known is not null && text.AsSpan().IndexOfAny(_known) >= 0)
+        {
+            return true;
+        }
+
         foreach (var pattern in SecretPatterns.All)
         {
             if (!pattern.MayMatch(text))

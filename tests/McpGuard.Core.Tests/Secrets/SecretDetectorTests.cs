@@ -51,3 +51,25 @@ public sealed class SecretDetectorTests
         Assert.Equal(("url-password", "p4ssw0rd"), (found[1].Kind, text.Substring(found[1].Index, found[1].Length)));
     }
 }
+
+public sealed class SecretKnownValueTests
+{
+    [Fact]
+    public void ForEnvironment_SecretNamedValues_RedactedAnywhere()
+    {
+        var uuid = "3f1c2b7e-9a4d-4c55-8e21-0b6f7d9a1c2e";
+        var detector = SecretDetector.ForEnvironment(new Dictionary<string, string?>
+        {
+            ["POSTMARK_SERVER_TOKEN"] = uuid,
+            ["HOME"] = "/home/user",
+            ["SHORT_TOKEN"] = "abc",
+            ["OTHER_TOKEN"] = "${FROM_VAULT}",
+        });
+        var redactor = new SecretRedactor(detector);
+
+        Assert.Equal("sent with [REDACTED:known-secret] from /home/user, abc", redactor.Redact($"sent with {uuid} from /home/user, abc"));
+        Assert.True(detector.ContainsSecret($"x{uuid}x"));
+        Assert.False(detector.ContainsSecret("nothing here"));
+        Assert.Equal($"sent with {uuid}", new SecretRedactor().Redact($"sent with {uuid}"));
+    }
+}
