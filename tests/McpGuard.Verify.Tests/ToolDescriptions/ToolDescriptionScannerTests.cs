@@ -206,3 +206,17 @@ public sealed class ToolDescriptionSecretExcerptTests
         Assert.Contains("[REDACTED:github-token]", f.Message, StringComparison.Ordinal);
     }
 }
+
+public sealed class ToolDescriptionNameEscapingTests
+{
+    [Fact]
+    public void Scan_ToolNameWithAnsi_LocationAndMessageEscaped()
+    {
+        var findings = new ToolDescriptionScanner().Scan(new Core.Tools.ToolDefinition("x\u001B[2Jy", "ok", null));
+        var f = Assert.Single(findings);
+        Assert.Equal("MCPG310", f.RuleId);
+        Assert.DoesNotContain('\u001B', f.Location!.File);
+        Assert.DoesNotContain('\u001B', f.Message);
+        Assert.Equal("tools/x\\u{001B}[2Jy", f.Location.File);
+    }
+}

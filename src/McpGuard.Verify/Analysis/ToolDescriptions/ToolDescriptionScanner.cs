@@ -307,7 +307,10 @@ internal sealed class FindingSink(string? tool, string context, string? server, 
         what = Redactor.Redact(what);
         excerpt = excerpt is null ? null : Redactor.Redact(excerpt);
 
-        var subject = tool is null ? context : $"Tool '{InvisibleText.Sanitise(tool, 80)}'";
+        // Names and contexts come from the server: escape them too, or a tool named with ANSI codes would rewrite
+        // McpGuard's own report in the terminal.
+        var where = InvisibleText.Sanitise(context, 200);
+        var subject = tool is null ? where : $"Tool '{InvisibleText.Sanitise(tool, 80)}'";
         var message = excerpt is null ? $"{subject} ({field}): {what}." : $"{subject} ({field}): {what}: \"{excerpt}\"";
         var evidence = new JsonObject { ["field"] = field };
         if (tool is not null)
@@ -321,6 +324,6 @@ internal sealed class FindingSink(string? tool, string context, string? server, 
         }
 
         _findings.Add(FindingFactory.Create(rule, message, server,
-            new SourceLocation { File = context, Snippet = excerpt }, evidence, severity));
+            new SourceLocation { File = where, Snippet = excerpt }, evidence, severity));
     }
 }
