@@ -12,5 +12,6 @@ internal static class CommandCatalog
         IntelCommand.Create(context),
         InstallCommand.Create(context),
         AuditCommand.Create(context),
+        AnalyzeToolsCommand.CreateStandalone(context), // temporary: folded into the package 'analyze' at merge
     ];
 }

@@ -15,6 +15,7 @@ public static class RuleCatalog
     [
         .. GeneralRules.All,
         .. ScanRules.All,
+        .. ToolDescriptionRules.All,
     ];
 
     private static readonly FrozenDictionary<string, RuleDescriptor> s_byId =

@@ -1,0 +1,152 @@
+using System.Text;
+using System.Text.Json;
+using System.Text.Json.Nodes;
+
+namespace McpGuard.Core.Secrets;
+
+/// <summary>
+/// Replaces secrets with "[REDACTED:kind]" markers in text and in JSON trees. Built on <see cref="SecretDetector"/>;
+/// stateless and thread-safe. Redacting twice gives the same result as redacting once.
+/// </summary>
+public sealed class SecretRedactor : ISecretRedactor
+{
+    private readonly SecretDetector _detector;
+
+    public SecretRedactor()
+        : this(SecretDetector.Default)
+    {
+    }
+
+    public SecretRedactor(SecretDetector detector)
+    {
+        ArgumentNullException.ThrowIfNull(detector);
+        _detector = detector;
+    }
+
+    public static string Marker(string kind) => $"[REDACTED:{kind}]";
+
+    /// <inheritdoc />
+    public string Redact(string text)
+    {
+        ArgumentNullException.ThrowIfNull(text);
+        var matches = _detector.Find(text);
+        if (matches.Count == 0)
+        {
+            return text;
+        }
+
+        var sb = new StringBuilder(text.Length);
+        var at = 0;
+        foreach (var m in matches)
+        {
+            sb.Append(text, at, m.Index - at).Append(Marker(m.Kind));
+            at = m.Index + m.Length;
+        }
+
+        return sb.Append(text, at, text.Length - at).ToString();
+    }
+
+    /// <inheritdoc />
+    public bool ContainsSecret(string text) => _detector.ContainsSecret(text);
+
+    /// <inheritdoc />
+    public void RedactInPlace(JsonNode? node)
+    {
+        if (node is null)
+        {
+            return;
+        }
+
+        // Explicit stack: a deeply nested hostile payload must not overflow the call stack of the audit writer.
+        var stack = new Stack<(JsonNode Node, bool UnderSecretName)>();
+        stack.Push((node, false));
+        var replacements = new List<(JsonNode Parent, string? Key, int Index, JsonNode? Value)>();
+        while (stack.Count > 0)
+        {
+            var (current, secretContext) = stack.Pop();
+            switch (current)
+            {
+                case JsonObject obj:
+                    foreach (var (key, value) in obj)
+                    {
+                        var secretName = SecretDetector.IsSecretName(key);
+                        if (value is JsonValue v)
+                        {
+                            var replaced = RedactValue(v, secretName);
+                            if (replaced is not null)
+                            {
+                                replacements.Add((obj, key, -1, replaced));
+                            }
+                        }
+                        else if (value is not null)
+                        {
+                            stack.Push((value, secretName));
+                        }
+                    }
+
+                    break;
+                case JsonArray array:
+                    for (var i = 0; i < array.Count; i++)
+                    {
+                        if (array[i] is JsonValue v)
+                        {
+                            var replaced = RedactValue(v, secretContext);
+                            if (replaced is not null)
+                            {
+                                replacements.Add((array, null, i, replaced));
+                            }
+                        }
+                        else if (array[i] is { } child)
+                        {
+                            // Arrays directly under a secret name ("tokens": ["...", "..."]) stay secret; objects inside
+                            // them are judged by their own keys.
+                            stack.Push((child, secretContext && child is JsonArray));
+                        }
+                    }
+
+                    break;
+                case JsonValue:
+                    // A bare value root cannot be replaced in place; the caller should pass its container.
+                    break;
+                default:
+                    break;
+            }
+        }
+
+        foreach (var (parent, key, index, value) in replacements)
+        {
+            if (parent is JsonObject o)
+            {
+                o[key!] = value;
+            }
+            else if (parent is JsonArray a)
+            {
+                a[index] = value;
+            }
+        }
+    }
+
+    /// <summary>The replacement for a JSON value, or null to keep it.</summary>
+    private JsonValue? RedactValue(JsonValue value, bool underSecretName)
+    {
+        switch (value.GetValueKind())
+        {
+            case JsonValueKind.String:
+                var text = value.GetValue<string>();
+                // Under a secret name every real value goes, however short; only references to secrets kept
+                // elsewhere ("${TOKEN}") and empty strings stay, because they reveal nothing and help debugging.
+                if (underSecretName && !string.IsNullOrWhiteSpace(text) && !SecretDetector.IsReference(text))
+                {
+                    return JsonValue.Create(_detector.Classify(null, text) is { } kind ? Marker(kind) : Marker("secret-field"));
+                }
+
+                var redacted = Redact(text);
+                return ReferenceEquals(redacted, text) ? null : JsonValue.Create(redacted);
+            case JsonValueKind.Number when underSecretName:
+                // Numeric PINs and one-time codes are secrets too when the field says so.
+                return JsonValue.Create(Marker("secret-field"));
+            default:
+                return null;
+        }
+    }
+}
