@@ -33,7 +33,12 @@ internal sealed partial class EgressConnection(EgressConnectionContext context, 
 
     public async Task RunAsync(CancellationToken stopping)
     {
-        socket.NoDelay = socket.AddressFamily != AddressFamily.Unix;
+        if (socket.AddressFamily != AddressFamily.Unix)
+        {
+            // Small request/response exchanges: do not wait for Nagle (Unix sockets have no such option).
+            socket.NoDelay = true;
+        }
+
         await using var stream = new NetworkStream(socket, ownsSocket: true);
         var pipe = PipeReader.Create(stream, new StreamPipeReaderOptions(leaveOpen: true));
         var reader = new Http1Reader(pipe, Limits);
@@ -140,15 +145,32 @@ internal sealed partial class EgressConnection(EgressConnectionContext context, 
 
         var inner = PipeReader.Create(tls, new StreamPipeReaderOptions(leaveOpen: true));
         var innerReader = new Http1Reader(inner, Limits);
+        var handled = 0;
         try
         {
             while (!stopping.IsCancellationRequested)
             {
-                var head = await ReadHeadAsync(innerReader, stopping);
+                HttpRequestHead? head;
+                try
+                {
+                    head = await ReadHeadAsync(innerReader, stopping);
+                }
+                catch (Exception ex) when (handled == 0 && ex is IOException or AuthenticationException)
+                {
+                    // With TLS 1.3 the client checks our certificate after our side of the handshake is done, so a
+                    // client that does not trust McpGuard's CA shows up here, as an alert before its first request.
+                    var reason = $"client closed the intercepted TLS connection to {host}:{port} before any request (it probably does not trust McpGuard's CA: check NODE_EXTRA_CA_CERTS/SSL_CERT_FILE)";
+                    LogTunnelRefused(context.Logger, host, ex.Message);
+                    await context.Audit.WriteRefusalAsync("CONNECT", host, port, EgressRules.ProtocolViolation, reason, CancellationToken.None);
+                    return;
+                }
+
                 if (head is null)
                 {
                     return;
                 }
+
+                handled++;
 
                 var target = head.Target;
                 if (Uri.TryCreate(target, UriKind.Absolute, out var absolute) && absolute.Scheme == "https")
