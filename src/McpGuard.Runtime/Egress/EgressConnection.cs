@@ -157,10 +157,15 @@ internal sealed partial class EgressConnection(EgressConnectionContext context, 
                 }
                 catch (Exception ex) when (handled == 0 && ex is IOException or AuthenticationException)
                 {
+                    head = null;
+                    LogTunnelRefused(context.Logger, host, ex.Message);
+                }
+
+                if (head is null && handled == 0)
+                {
                     // With TLS 1.3 the client checks our certificate after our side of the handshake is done, so a
                     // client that does not trust McpGuard's CA shows up here, as an alert before its first request.
                     var reason = $"client closed the intercepted TLS connection to {host}:{port} before any request (it probably does not trust McpGuard's CA: check NODE_EXTRA_CA_CERTS/SSL_CERT_FILE)";
-                    LogTunnelRefused(context.Logger, host, ex.Message);
                     await context.Audit.WriteRefusalAsync("CONNECT", host, port, EgressRules.ProtocolViolation, reason, CancellationToken.None);
                     return;
                 }
