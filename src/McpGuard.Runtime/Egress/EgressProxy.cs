@@ -72,7 +72,11 @@ public sealed partial class EgressProxy : IAsyncDisposable
         var dataDirectory = options.DataDirectory ?? McpGuardHome.Resolve();
         EgressCertificateAuthority? owned = null;
         var authority = options.CertificateAuthority ?? (owned = EgressCertificateAuthority.LoadOrCreate(dataDirectory, time));
-        var bundle = TrustBundle.Write(authority, options.CertificateAuthority is null ? dataDirectory : Path.Combine(Path.GetTempPath(), $"mcpguard-egress-{Guid.NewGuid():N}"));
+        // An injected (test) CA must never overwrite the real bundle in the user's data folder.
+        var bundleDirectory = options.CertificateAuthority is null || options.DataDirectory is not null
+            ? dataDirectory
+            : Path.Combine(Path.GetTempPath(), $"mcpguard-egress-{Guid.NewGuid():N}");
+        var bundle = TrustBundle.Write(authority, bundleDirectory);
 
         var roots = new X509Certificate2Collection();
         foreach (var file in options.ExtraTrustCaFiles)
