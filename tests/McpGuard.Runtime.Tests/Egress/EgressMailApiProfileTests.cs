@@ -98,6 +98,8 @@ public sealed class EgressMailApiProfileTests
             """;
 
         Assert.Equal(["danas@contoso.com", "frannis@contoso.com", "spy@evil.test"], Recipients(Request("graph.microsoft.com", "/v1.0/me/sendMail", body)));
+        var mime = Convert.ToBase64String(Encoding.ASCII.GetBytes("To: a@contoso.com\r\nBcc: spy@evil.test\r\nSubject: s\r\n\r\nx"));
+        Assert.Equal(["a@contoso.com", "spy@evil.test"], Recipients(Request("graph.microsoft.com", "/v1.0/me/sendMail", mime, "text/plain")));
     }
 
     [Fact]

@@ -1,24 +1,24 @@
+using System.Text;
+
 namespace McpGuard.Runtime.Egress.MailApis;
 
 /// <summary>
 /// Microsoft Graph (graph.microsoft.com): POST .../sendMail, and message creation/reply/forward bodies, with
-/// toRecipients/ccRecipients/bccRecipients as arrays of {"emailAddress": {"address": ...}}.
+/// toRecipients/ccRecipients/bccRecipients as arrays of {"emailAddress": {"address": ...}}; sendMail also takes a
+/// base64 MIME message as text/plain, whose headers are parsed instead.
 /// </summary>
-internal sealed class GraphSendMailProfile : IMailApiProfile
+internal sealed class GraphSendMailProfile()
+    : JsonRecipientFieldsProfile("microsoft-graph", "graph.microsoft.com", "toRecipients", "ccRecipients", "bccRecipients")
 {
-    private static readonly string[] s_fields = ["toRecipients", "ccRecipients", "bccRecipients"];
-
-    public string Name => "microsoft-graph";
-
-    public bool Matches(EgressRequest request) =>
-        request.Host == "graph.microsoft.com" && MailParsing.IsSendMethod(request) && request.Body.Length > 0
-        && (request.ContentType is null || request.ContentType.Contains("json", StringComparison.OrdinalIgnoreCase));
-
-    public IReadOnlyList<MailRecipient> GetRecipients(EgressRequest request)
+    public override IReadOnlyList<MailRecipient> GetRecipients(EgressRequest request)
     {
-        using var document = MailParsing.ParseJson(request.Body);
-        var recipients = new List<MailRecipient>();
-        MailParsing.CollectJsonRecipients(document.RootElement, s_fields, recipients);
-        return recipients;
+        if (request.ContentType is { } type && type.StartsWith("text/plain", StringComparison.OrdinalIgnoreCase))
+        {
+            var recipients = new List<MailRecipient>();
+            MailParsing.AddMimeRecipients(MailParsing.DecodeBase64Any(Encoding.ASCII.GetString(request.Body), "MIME body"), "MIME", recipients);
+            return recipients;
+        }
+
+        return base.GetRecipients(request);
     }
 }
