@@ -348,6 +348,33 @@ public sealed class EgressProxyTests
         Assert.DoesNotContain("super-secret-value", error.Message, StringComparison.Ordinal);
     }
 
+    [Fact]
+    public async Task Start_UnixSocket_OwnerOnlyAndRemovedOnDispose()
+    {
+        var host = await EgressTestHost.StartAsync(unixSocket: true);
+        var path = host.Proxy.SocketPath!;
+        Assert.True(File.Exists(path));
+        if (!OperatingSystem.IsWindows())
+        {
+            Assert.Equal(UnixFileMode.UserRead | UnixFileMode.UserWrite, File.GetUnixFileMode(path));
+        }
+
+        await host.DisposeAsync();
+
+        Assert.False(File.Exists(path));
+    }
+
+    [Fact]
+    public void ParseResolve_HostEqualsEndpoint_ParsedElseUserInputError()
+    {
+        var (host, endPoint) = EgressProxyOptions.ParseResolve("API.postmarkapp.com=127.0.0.1:8443");
+
+        Assert.Equal("api.postmarkapp.com", host);
+        Assert.Equal(8443, endPoint.Port);
+        Assert.Throws<McpGuard.Core.UserInputException>(() => EgressProxyOptions.ParseResolve("api.postmarkapp.com:443"));
+        Assert.Throws<McpGuard.Core.UserInputException>(() => EgressProxyOptions.ParseResolve("h=127.0.0.1"));
+    }
+
     private static string Post(string url, string json, string token) =>
         $"POST {url} HTTP/1.1\r\nHost: api.postmarkapp.com\r\nContent-Type: application/json\r\nAccept: application/json\r\n"
         + $"X-Postmark-Server-Token: {token}\r\nContent-Length: {System.Text.Encoding.UTF8.GetByteCount(json)}\r\n\r\n{json}";
