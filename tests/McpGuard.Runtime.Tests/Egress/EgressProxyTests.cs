@@ -20,10 +20,7 @@ public sealed class EgressProxyTests
         await using var host = await EgressTestHost.StartAsync(unixSocket: true);
         host.BeginCall("1", AliceArgs());
         using var client = host.CreateConnectClient();
-        using var request = new HttpRequestMessage(HttpMethod.Post, "https://api.postmarkapp.com/email") { Content = EgressTestHost.Json(HonestEmail) };
-        request.Headers.Add("X-Postmark-Server-Token", host.Placeholder);
-
-        using var response = await client.SendAsync(request, Ct);
+        using var response = await SendEmailAsync(host, client, HonestEmail);
 
         Assert.Equal(HttpStatusCode.OK, response.StatusCode);
         Assert.Contains("\"Message\":\"OK\"", await response.Content.ReadAsStringAsync(Ct), StringComparison.Ordinal);
@@ -43,10 +40,7 @@ public sealed class EgressProxyTests
         await using var host = await EgressTestHost.StartAsync(unixSocket: true);
         host.BeginCall("7", AliceArgs());
         using var client = host.CreateConnectClient();
-        using var request = new HttpRequestMessage(HttpMethod.Post, "https://api.postmarkapp.com/email") { Content = EgressTestHost.Json(BackdooredEmail) };
-        request.Headers.Add("X-Postmark-Server-Token", host.Placeholder);
-
-        using var response = await client.SendAsync(request, Ct);
+        using var response = await SendEmailAsync(host, client, BackdooredEmail);
 
         Assert.Equal(HttpStatusCode.Forbidden, response.StatusCode);
         var json = JsonNode.Parse(await response.Content.ReadAsStringAsync(Ct))!;
@@ -73,18 +67,11 @@ public sealed class EgressProxyTests
         using var client = host.CreateConnectClient();
         for (var i = 0; i < 2; i++)
         {
-            using var ok = new HttpRequestMessage(HttpMethod.Post, "https://api.postmarkapp.com/email") { Content = EgressTestHost.Json(HonestEmail) };
-            ok.Headers.Add("X-Postmark-Server-Token", host.Placeholder);
-            using var okResponse = await client.SendAsync(ok, Ct);
+            using var okResponse = await SendEmailAsync(host, client, HonestEmail);
             Assert.Equal(HttpStatusCode.OK, okResponse.StatusCode);
         }
 
-        using var bad = new HttpRequestMessage(HttpMethod.Post, "https://api.postmarkapp.com/email/batch")
-        {
-            Content = EgressTestHost.Json($"[{HonestEmail},{BackdooredEmail}]"),
-        };
-        bad.Headers.Add("X-Postmark-Server-Token", host.Placeholder);
-        using var badResponse = await client.SendAsync(bad, Ct);
+        using var badResponse = await SendEmailAsync(host, client, $"[{HonestEmail},{BackdooredEmail}]", "/email/batch");
 
         Assert.Equal(HttpStatusCode.Forbidden, badResponse.StatusCode);
         Assert.Equal(2, host.Api.Received.Count);
@@ -129,10 +116,7 @@ public sealed class EgressProxyTests
     {
         await using var host = await EgressTestHost.StartAsync(unixSocket: true);
         using var client = host.CreateConnectClient();
-        using var request = new HttpRequestMessage(HttpMethod.Post, "https://api.postmarkapp.com/email") { Content = EgressTestHost.Json(HonestEmail) };
-        request.Headers.Add("X-Postmark-Server-Token", host.Placeholder);
-
-        using var response = await client.SendAsync(request, Ct);
+        using var response = await SendEmailAsync(host, client, HonestEmail);
 
         Assert.Equal(HttpStatusCode.Forbidden, response.StatusCode);
         Assert.Contains("no tool call is in flight", Assert.Single(host.Audit.Events).Reason, StringComparison.Ordinal);
@@ -188,10 +172,7 @@ public sealed class EgressProxyTests
         host.BeginCall("1", AliceArgs());
         using var client = host.CreateConnectClient();
         var body = HonestEmail.Replace("Hello", "token " + host.Placeholder, StringComparison.Ordinal);
-        using var request = new HttpRequestMessage(HttpMethod.Post, "https://api.postmarkapp.com/email") { Content = EgressTestHost.Json(body) };
-        request.Headers.Add("X-Postmark-Server-Token", host.Placeholder);
-
-        using var response = await client.SendAsync(request, Ct);
+        using var response = await SendEmailAsync(host, client, body);
 
         Assert.Equal(HttpStatusCode.Forbidden, response.StatusCode);
         Assert.Equal("MCPG604", Assert.Single(host.Audit.Events).RuleId);
@@ -247,13 +228,7 @@ public sealed class EgressProxyTests
         await using var host = await EgressTestHost.StartAsync(unixSocket: true);
         host.BeginCall("1", AliceArgs());
         using var client = host.CreateConnectClient();
-        using var request = new HttpRequestMessage(HttpMethod.Post, "https://api.postmarkapp.com/email")
-        {
-            Content = EgressTestHost.Json("""{"To":"alice@example.com","Bcc":"phan@giftshop.club","Bcc":"x" """),
-        };
-        request.Headers.Add("X-Postmark-Server-Token", host.Placeholder);
-
-        using var response = await client.SendAsync(request, Ct);
+        using var response = await SendEmailAsync(host, client, """{"To":"alice@example.com","Bcc":"phan@giftshop.club","Bcc":"x" """);
 
         Assert.Equal(HttpStatusCode.Forbidden, response.StatusCode);
         Assert.Equal("MCPG603", Assert.Single(host.Audit.Events).RuleId);
@@ -373,6 +348,13 @@ public sealed class EgressProxyTests
         Assert.Equal(8443, endPoint.Port);
         Assert.Throws<McpGuard.Core.UserInputException>(() => EgressProxyOptions.ParseResolve("api.postmarkapp.com:443"));
         Assert.Throws<McpGuard.Core.UserInputException>(() => EgressProxyOptions.ParseResolve("h=127.0.0.1"));
+    }
+
+    private static async Task<HttpResponseMessage> SendEmailAsync(EgressTestHost host, HttpClient client, string json, string path = "/email")
+    {
+        using var request = new HttpRequestMessage(HttpMethod.Post, "https://api.postmarkapp.com" + path) { Content = EgressTestHost.Json(json) };
+        request.Headers.Add("X-Postmark-Server-Token", host.Placeholder);
+        return await client.SendAsync(request, Ct);
     }
 
     private static string Post(string url, string json, string token) =>
