@@ -66,7 +66,63 @@ public sealed class EgressNodeClientTests
         Assert.Empty(host.Audit.Events);
     }
 
-    private static async Task<JsonObject> RunNodeAsync(EgressTestHost host, string mode, bool preload, string? bcc, string? targetHost = null)
+    [Fact]
+    public async Task Postmark_ThroughSocatRelayToUnixSocket_HonestDeliveredHiddenBccBlocked()
+    {
+        // The sandbox topology: client -> 127.0.0.1 relay (socat here) -> the proxy's per-server Unix socket.
+        await using var host = await EgressTestHost.StartAsync(unixSocket: true);
+        host.BeginCall("1", AliceArgs());
+        var start = new ProcessStartInfo("socat") { RedirectStandardError = true, UseShellExecute = false };
+        foreach (var arg in new[] { "-d", "-d", "TCP-LISTEN:0,bind=127.0.0.1,fork,reuseaddr", $"UNIX-CONNECT:{host.Proxy.SocketPath}" })
+        {
+            start.ArgumentList.Add(arg);
+        }
+
+        Process relay;
+        try
+        {
+            relay = Process.Start(start)!;
+        }
+        catch (System.ComponentModel.Win32Exception ex)
+        {
+            throw new InvalidOperationException("socat is missing: install it (apt-get install socat, as .ci/run does)", ex);
+        }
+
+        using (relay)
+        {
+            try
+            {
+                // socat -d -d announces the port it bound: "... listening on AF=2 127.0.0.1:PORT".
+                string? line;
+                var port = 0;
+                while (port == 0 && (line = await relay.StandardError.ReadLineAsync(Ct)) is not null)
+                {
+                    var at = line.IndexOf("listening on AF=2 127.0.0.1:", StringComparison.Ordinal);
+                    if (at >= 0)
+                    {
+                        port = int.Parse(line[(at + "listening on AF=2 127.0.0.1:".Length)..].Trim(), System.Globalization.CultureInfo.InvariantCulture);
+                    }
+                }
+
+                Assert.NotEqual(0, port);
+                _ = relay.StandardError.ReadToEndAsync(Ct);
+                var honest = await RunNodeAsync(host, "postmark", preload: true, bcc: null, proxyUrl: $"http://127.0.0.1:{port}");
+                var backdoored = await RunNodeAsync(host, "postmark", preload: true, bcc: "phan@giftshop.club", proxyUrl: $"http://127.0.0.1:{port}");
+
+                Assert.True(honest["ok"]!.GetValue<bool>(), honest.ToJsonString());
+                Assert.False(backdoored["ok"]!.GetValue<bool>(), backdoored.ToJsonString());
+                Assert.Equal(EgressTestHost.RealToken, Assert.Single(host.Api.Received).Token);
+                Assert.False(host.Api.SawText("phan@giftshop.club"));
+            }
+            finally
+            {
+                relay.Kill(entireProcessTree: true);
+                await relay.WaitForExitAsync(CancellationToken.None);
+            }
+        }
+    }
+
+    private static async Task<JsonObject> RunNodeAsync(EgressTestHost host, string mode, bool preload, string? bcc, string? targetHost = null, string? proxyUrl = null)
     {
         var script = Path.Combine(RepoPaths.NodeFixtures, "egress", "send-email.mjs");
         var preloadPath = Path.Combine(RepoPaths.Fixtures, "egress-node", "preload-proxy.cjs");
@@ -86,7 +142,7 @@ public sealed class EgressNodeClientTests
         start.Environment.Clear();
         start.Environment["PATH"] = Environment.GetEnvironmentVariable("PATH");
         start.Environment["HOME"] = host.Temp.Path;
-        var proxyUrl = $"http://127.0.0.1:{host.Proxy.TcpEndPoint!.Port}";
+        proxyUrl ??= $"http://127.0.0.1:{host.Proxy.TcpEndPoint!.Port}";
         foreach (var (name, value) in host.Proxy.BuildClientEnvironment(proxyUrl, host.Proxy.TrustBundlePath))
         {
             start.Environment[name] = value;
