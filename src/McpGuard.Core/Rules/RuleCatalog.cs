@@ -16,6 +16,7 @@ public static class RuleCatalog
         .. GeneralRules.All,
         .. ScanRules.All,
         .. ToolDescriptionRules.All,
+        .. EgressRules.All,
     ];
 
     private static readonly FrozenDictionary<string, RuleDescriptor> s_byId =

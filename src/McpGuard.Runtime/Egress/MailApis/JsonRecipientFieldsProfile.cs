@@ -1,0 +1,21 @@
+namespace McpGuard.Runtime.Egress.MailApis;
+
+/// <summary>
+/// A JSON mail API whose recipients sit in named fields (at any depth, names matched ignoring case): the shape
+/// shared by Postmark, SendGrid, Resend and Microsoft Graph. Subclasses only name the host and the fields.
+/// </summary>
+internal abstract class JsonRecipientFieldsProfile(string name, string host, params string[] fields) : IMailApiProfile
+{
+    public string Name => name;
+
+    public virtual bool Matches(EgressRequest request) =>
+        request.Host == host && MailParsing.IsSendMethod(request) && request.Body.Length > 0;
+
+    public virtual IReadOnlyList<MailRecipient> GetRecipients(EgressRequest request)
+    {
+        using var document = MailParsing.ParseJson(request.Body);
+        var recipients = new List<MailRecipient>();
+        MailParsing.CollectJsonRecipients(document.RootElement, fields, recipients);
+        return recipients;
+    }
+}
