@@ -8,5 +8,6 @@ internal static class CommandCatalog
     public static IEnumerable<Command> Create(CliContext context) =>
     [
         RulesCommand.Create(context),
+        MailAuditCommand.Create(context),
     ];
 }
