@@ -31,6 +31,11 @@ internal sealed class MboxSource : IMailSource
 
         await using (stream)
         {
+            if (!StartsWithFromLine(stream))
+            {
+                throw new UserInputException($"--input {path}: not an mbox file (it does not start with a 'From ' separator line).");
+            }
+
             var endsWithNewline = EndsWithNewline(stream);
             var parser = new MimeParser(stream, MimeFormat.Mbox, persistent: true);
             long headersEnd = 0, messageEnd = 0;
@@ -94,6 +99,14 @@ internal sealed class MboxSource : IMailSource
                 throw new UserInputException($"--input {path}: the mbox holds no messages.");
             }
         }
+    }
+
+    private static bool StartsWithFromLine(FileStream stream)
+    {
+        Span<byte> head = stackalloc byte[5];
+        var read = stream.ReadAtLeast(head, head.Length, throwOnEndOfStream: false);
+        stream.Seek(0, SeekOrigin.Begin);
+        return read == 5 && head.SequenceEqual("From "u8);
     }
 
     private static bool EndsWithNewline(FileStream stream)
