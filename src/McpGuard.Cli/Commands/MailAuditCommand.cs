@@ -183,9 +183,15 @@ internal static class MailAuditCommand
             return PostmarkApiOptions.DefaultApiBase;
         }
 
-        if (!Uri.TryCreate(text, UriKind.Absolute, out var uri) || uri.Scheme is not ("http" or "https") || !string.IsNullOrEmpty(uri.UserInfo))
+        if (!Uri.TryCreate(text, UriKind.Absolute, out var uri) || uri.Scheme is not ("http" or "https"))
         {
-            throw new UserInputException($"--api-base '{text}' is not an http(s) URL without credentials.");
+            throw new UserInputException($"--api-base '{text}' is not an http(s) URL.");
+        }
+
+        if (!string.IsNullOrEmpty(uri.UserInfo))
+        {
+            // Not echoed: the user:password part is a secret, and the token goes in a header anyway.
+            throw new UserInputException("--api-base must not contain credentials (user:password@); Postmark takes the token in a header.");
         }
 
         // Relative paths resolve against the base only when it ends with '/'.
