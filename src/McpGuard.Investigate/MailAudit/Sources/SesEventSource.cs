@@ -26,15 +26,16 @@ internal sealed class SesEventSource : IMailSource
     public async IAsyncEnumerable<MailRecord> ReadAsync(string path, MailReadContext context, [EnumeratorCancellation] CancellationToken cancellationToken)
     {
         var seen = new HashSet<string>(StringComparer.Ordinal);
-        await foreach (var (e, line) in JsonRecordReader.ReadAsync(path, context, ["Records", "events"], cancellationToken))
+        await foreach (var (raw, line) in JsonRecordReader.ReadAsync(path, context, ["Records", "events"], cancellationToken))
         {
-            MailRecord? record;
-            if (JsonRecordReader.String(e, "Type") == "Notification" && JsonRecordReader.String(e, "Message") is { } inner)
+            JsonDocument? unwrapped = null;
+            var e = raw;
+            if (JsonRecordReader.String(raw, "Type") == "Notification" && JsonRecordReader.String(raw, "Message") is { } inner)
             {
                 try
                 {
-                    using var doc = JsonDocument.Parse(inner);
-                    record = Map(doc.RootElement);
+                    unwrapped = JsonDocument.Parse(inner);
+                    e = unwrapped.RootElement;
                 }
                 catch (JsonException ex)
                 {
@@ -42,8 +43,26 @@ internal sealed class SesEventSource : IMailSource
                     continue;
                 }
             }
-            else
+
+            MailRecord? record;
+            using (unwrapped)
             {
+                // Later events of a message (Delivery, Open...) repeat its mail object: skip them before mapping.
+                var id = JsonRecordReader.TryObject(e, "mail", out var mail) ? JsonRecordReader.String(mail, "messageId") : null;
+                if (id is not null)
+                {
+                    if (seen.Count >= MaxRememberedIds)
+                    {
+                        // Bounded memory beats exact de-duplication: a repeat after this only inflates a count.
+                        seen.Clear();
+                    }
+
+                    if (!seen.Add(id))
+                    {
+                        continue;
+                    }
+                }
+
                 record = Map(e);
             }
 
@@ -51,20 +70,6 @@ internal sealed class SesEventSource : IMailSource
             {
                 context.Skip(path, line == 0 ? null : line, "not an SES event (no mail.destination); skipped");
                 continue;
-            }
-
-            if (record.MessageId is { } id)
-            {
-                if (seen.Count >= MaxRememberedIds)
-                {
-                    // Bounded memory beats exact de-duplication: a repeat after this only inflates a count.
-                    seen.Clear();
-                }
-
-                if (!seen.Add(id))
-                {
-                    continue;
-                }
             }
 
             yield return record;
