@@ -43,7 +43,7 @@ internal static class JsonRecordReader
         var yielded = 0L;
         if (mode == Mode.Lines)
         {
-            using var stream = OpenRead(path);
+            using var stream = InputFiles.OpenSequential(path);
             using var reader = new StreamReader(stream);
             long lineNumber = 0;
             // Synchronous reads: a local file behind a 64 KB buffer; per-line async state machines cost ~15% here.
@@ -83,7 +83,7 @@ internal static class JsonRecordReader
 
         // Arrays and whole documents go through the streaming deserializer: one element (or one top-level
         // document) in memory at a time.
-        using (var stream = OpenRead(path))
+        using (var stream = InputFiles.OpenSequential(path))
         {
             var items = mode == Mode.Array
                 ? JsonSerializer.DeserializeAsyncEnumerable<JsonElement>(stream, s_serializerOptions, cancellationToken)
@@ -164,7 +164,7 @@ internal static class JsonRecordReader
     /// <summary>JSON lines when the first non-blank line is a complete JSON value; an array when it opens with '['.</summary>
     private static Mode DetectMode(string path)
     {
-        using var reader = new StreamReader(OpenRead(path));
+        using var reader = new StreamReader(InputFiles.OpenSequential(path));
         string? line;
         while ((line = reader.ReadLine()) is not null && string.IsNullOrWhiteSpace(line))
         {
@@ -189,18 +189,6 @@ internal static class JsonRecordReader
         catch (JsonException)
         {
             return Mode.Documents;
-        }
-    }
-
-    private static FileStream OpenRead(string path)
-    {
-        try
-        {
-            return new FileStream(path, FileMode.Open, FileAccess.Read, FileShare.Read, 1 << 16, FileOptions.SequentialScan);
-        }
-        catch (Exception ex) when (ex is IOException or UnauthorizedAccessException)
-        {
-            throw new UserInputException($"cannot read --input {path}: {ex.Message}", ex);
         }
     }
 

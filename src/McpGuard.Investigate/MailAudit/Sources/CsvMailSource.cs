@@ -35,17 +35,7 @@ internal sealed class CsvMailSource : IMailSource
             // Cell values can be addresses and subjects: they must not reach an exception message.
             IncludeValuesInExceptions = false,
         };
-        StreamReader text;
-        try
-        {
-            text = new StreamReader(path);
-        }
-        catch (Exception ex) when (ex is IOException or UnauthorizedAccessException)
-        {
-            throw new UserInputException($"cannot read --input {path}: {ex.Message}", ex);
-        }
-
-        using var csv = CsvReader.Create(text, options, false);
+        using var csv = CsvReader.Create(new StreamReader(InputFiles.OpenSequential(path)), options, false);
         Columns? columns = null;
         MessageGrouper? grouper = null;
         while (await csv.ReadAsync(cancellationToken))

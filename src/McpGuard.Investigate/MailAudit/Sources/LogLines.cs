@@ -1,6 +1,5 @@
 using System.Globalization;
 using System.Runtime.CompilerServices;
-using McpGuard.Core;
 
 namespace McpGuard.Investigate.MailAudit.Sources;
 
@@ -9,17 +8,7 @@ internal static class LogLines
 {
     public static async IAsyncEnumerable<(string Line, long Number)> ReadAsync(string path, MailReadContext context, [EnumeratorCancellation] CancellationToken cancellationToken)
     {
-        FileStream stream;
-        try
-        {
-            stream = new FileStream(path, FileMode.Open, FileAccess.Read, FileShare.Read, 1 << 16, FileOptions.SequentialScan);
-        }
-        catch (Exception ex) when (ex is IOException or UnauthorizedAccessException)
-        {
-            throw new UserInputException($"cannot read --input {path}: {ex.Message}", ex);
-        }
-
-        await using (stream)
+        await using (var stream = InputFiles.OpenSequential(path))
         {
             using var reader = new StreamReader(stream);
             long n = 0;

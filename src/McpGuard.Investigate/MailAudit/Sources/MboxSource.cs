@@ -19,17 +19,7 @@ internal sealed class MboxSource : IMailSource
 
     public async IAsyncEnumerable<MailRecord> ReadAsync(string path, MailReadContext context, [EnumeratorCancellation] CancellationToken cancellationToken)
     {
-        FileStream stream;
-        try
-        {
-            stream = new FileStream(path, FileMode.Open, FileAccess.Read, FileShare.Read, 1 << 16, FileOptions.SequentialScan);
-        }
-        catch (Exception ex) when (ex is IOException or UnauthorizedAccessException)
-        {
-            throw new UserInputException($"cannot read --input {path}: {ex.Message}", ex);
-        }
-
-        await using (stream)
+        await using (var stream = InputFiles.OpenSequential(path))
         {
             if (!StartsWithFromLine(stream))
             {
