@@ -10,12 +10,12 @@ namespace McpGuard.Benchmarks;
 /// mail-audit throughput on generated files: an SES Firehose JSON-lines file, a Postfix log and an mbox. Each
 /// category has a same-run baseline that only reads the file (lines, or lines plus JSON parsing), so the cost of
 /// the audit itself shows. Records per second = the record count in the category name / the mean.
-/// Run: dotnet run -c Release --project bench/McpGuard.Benchmarks -- --filter '*MailAudit*'
+/// Run: dotnet run -c Release --project bench/McpGuard.Benchmarks -- --filter '*MailAudit*' --inProcess --launchCount 1 --warmupCount 1 --iterationCount 5
+/// (in-process: on a busy shared machine, BenchmarkDotNet's separate build of a generated project times out).
 /// </summary>
 [MemoryDiagnoser]
 [GroupBenchmarksBy(BenchmarkLogicalGroupRule.ByCategory)]
 [CategoriesColumn]
-[SimpleJob(launchCount: 1, warmupCount: 1, iterationCount: 5)]
 public class MailAuditBenchmarks
 {
     public const int SesRecords = 100_000;       // 50,000 messages, Send + Delivery events each
