@@ -101,4 +101,16 @@ public sealed class MailAuditorTests
         Assert.Contains("share", ex.Message, StringComparison.Ordinal);
         Assert.Contains("not-an-address", ex.Message, StringComparison.Ordinal);
     }
+
+    [Fact]
+    public void CsvWriter_SubjectThatLooksLikeFormula_IsDefused()
+    {
+        var records = Enumerable.Range(0, 2).Select(i => Message(i, s_customer, new MailRecipient("copy@unknown.example", RecipientRole.Bcc)) with { Subject = "=HYPERLINK(\"http://x\")" });
+
+        var csv = MailAuditCsvWriter.Write(Run(new MailAuditOptions(), records));
+
+        var row = csv.Split('\n')[1];
+        Assert.StartsWith("copy@unknown.example,MCPG701,medium,2,", row, StringComparison.Ordinal);
+        Assert.Contains("'=HYPERLINK", row, StringComparison.Ordinal);
+    }
 }

@@ -188,4 +188,17 @@ public sealed class MailSourceTests
 
         Assert.Equal(2, result.MessagesScanned);
     }
+
+    [Fact]
+    public async Task AuditFile_FirehoseRecordsWithoutNewlines_AreReadAsConcatenatedJson()
+    {
+        using var dir = new McpGuard.TestSupport.TempDirectory();
+        var lines = File.ReadAllLines(MailFixtures.Path("ses-events.jsonl"));
+        var path = dir.Write("firehose-object", string.Concat(lines));
+
+        var result = await MailAuditRunner.AuditFileAsync(path, null, s_options, cancellationToken: TestContext.Current.CancellationToken);
+
+        Assert.Equal(10, result.MessagesScanned);
+        Assert.Equal(6, Assert.Single(result.Recipients, r => r.Address == "phan@giftshop.club").Messages);
+    }
 }

@@ -49,7 +49,7 @@ internal static class MailAuditCommand
         };
         var minMessages = new Option<int>("--hidden-copy-min")
         {
-            Description = "…and on at least this many messages.",
+            Description = "Flag it only when it is also on at least this many messages.",
             DefaultValueFactory = _ => new MailAuditOptions().HiddenCopyMinMessages,
         };
         var format = new Option<string>("--format", "-f") { Description = "Output format: table, json, sarif or csv (one row per suspicious recipient).", DefaultValueFactory = _ => "table" };
