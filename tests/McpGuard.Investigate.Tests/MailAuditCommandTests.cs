@@ -175,4 +175,12 @@ public sealed class MailAuditCommandTests
         Assert.DoesNotContain("pw@", run.Error, StringComparison.Ordinal);
         Assert.DoesNotContain(Token, run.Error, StringComparison.Ordinal);
     }
+
+    [Fact]
+    public async Task File_UntilBareDate_IncludesThatWholeDay()
+    {
+        var run = await RunAsync(["--input", MailFixtures.Path("ses-events.jsonl"), "--since", "2025-09-16", "--until", "2025-09-16", "--format", "json"]);
+
+        Assert.Contains("10 messages audited", run.Error, StringComparison.Ordinal);
+    }
 }

@@ -201,4 +201,19 @@ public sealed class MailSourceTests
         Assert.Equal(10, result.MessagesScanned);
         Assert.Equal(6, Assert.Single(result.Recipients, r => r.Address == "phan@giftshop.club").Messages);
     }
+
+    [Fact]
+    public async Task AuditFile_OneWebhookBatchPerLine_ReadsEveryBatch()
+    {
+        using var dir = new McpGuard.TestSupport.TempDirectory();
+        using var doc = System.Text.Json.JsonDocument.Parse(File.ReadAllText(MailFixtures.Path("sendgrid-events.json")));
+        var events = doc.RootElement.EnumerateArray().Select(e => System.Text.Json.JsonSerializer.Serialize(e)).ToList();
+        var half = events.Count / 2;
+        var path = dir.Write("batches.jsonl", $"[{string.Join(",", events.Take(half))}]\n[{string.Join(",", events.Skip(half))}]\n");
+
+        var result = await MailAuditRunner.AuditFileAsync(path, null, s_options, cancellationToken: TestContext.Current.CancellationToken);
+
+        Assert.Equal(0, result.Skipped);
+        Assert.Equal(6, Assert.Single(result.Recipients).Messages);
+    }
 }

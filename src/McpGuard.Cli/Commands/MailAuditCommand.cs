@@ -35,7 +35,7 @@ internal static class MailAuditCommand
         };
         details.AcceptOnlyFromAmong("auto", "always", "never");
         var since = new Option<string?>("--since") { Description = "Only messages sent at or after this date/time (ISO 8601, e.g. 2025-09-15)." };
-        var until = new Option<string?>("--until") { Description = "Only messages sent at or before this date/time (ISO 8601)." };
+        var until = new Option<string?>("--until") { Description = "Only messages sent at or before this date/time (ISO 8601; a bare date includes that whole day)." };
         var trusted = new Option<string[]>("--trusted-domain")
         {
             Description = "A domain (and its subdomains) whose addresses may receive copies; repeat or separate with commas.",
@@ -78,6 +78,12 @@ internal static class MailAuditCommand
             };
             var from = ParseDate(parse.GetValue(since), "--since");
             var to = ParseDate(parse.GetValue(until), "--until");
+            if (to is { } u && parse.GetValue(until) is { Length: 10 })
+            {
+                // A bare date means the whole day: "--until 2025-09-30" includes mail sent that afternoon.
+                to = u.AddDays(1).AddTicks(-1);
+            }
+
             var progress = new StatusProgress(context);
             var inputPath = parse.GetValue(input);
             MailAuditResult result;

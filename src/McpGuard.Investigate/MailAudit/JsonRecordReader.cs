@@ -175,12 +175,8 @@ internal static class JsonRecordReader
             return Mode.Lines;
         }
 
-        var trimmed = line.TrimStart();
-        if (trimmed.StartsWith('['))
-        {
-            return Mode.Array;
-        }
-
+        // A first line that is complete JSON means JSON lines, even when each line is an array (one webhook
+        // batch per line); a first line that is only the start of an array means one streamed array.
         try
         {
             using var _ = JsonDocument.Parse(line, s_documentOptions);
@@ -188,7 +184,7 @@ internal static class JsonRecordReader
         }
         catch (JsonException)
         {
-            return Mode.Documents;
+            return line.TrimStart().StartsWith('[') ? Mode.Array : Mode.Documents;
         }
     }
 
