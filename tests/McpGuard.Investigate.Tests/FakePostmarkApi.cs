@@ -51,6 +51,12 @@ internal sealed class FakePostmarkApi : IAsyncDisposable
 
     public int Throttled { get; private set; }
 
+    /// <summary>Search entries without their Bcc field (as some older API versions and proxies return them).</summary>
+    public bool OmitBccInSearch { get; set; }
+
+    /// <summary>Details requests fail with 500.</summary>
+    public bool FailDetails { get; set; }
+
     /// <summary>Offsets whose search page always fails with 500.</summary>
     public HashSet<int> FailingOffsets { get; } = [];
 
@@ -118,7 +124,13 @@ internal sealed class FakePostmarkApi : IAsyncDisposable
         var page = new JsonArray();
         foreach (var m in all.Skip(offset).Take(count))
         {
-            page.Add(Summary(m));
+            var entry = Summary(m);
+            if (OmitBccInSearch)
+            {
+                entry.Remove("Bcc");
+            }
+
+            page.Add(entry);
         }
 
         return Results.Json(new JsonObject { ["TotalCount"] = all.Count, ["Messages"] = page });
@@ -130,6 +142,11 @@ internal sealed class FakePostmarkApi : IAsyncDisposable
         if (Authenticate(context) is { } denied)
         {
             return denied;
+        }
+
+        if (FailDetails)
+        {
+            return Results.Json(new JsonObject { ["ErrorCode"] = 500, ["Message"] = "Internal server error." }, statusCode: 500);
         }
 
         var m = _mailbox.FirstOrDefault(x => x.Id == id);

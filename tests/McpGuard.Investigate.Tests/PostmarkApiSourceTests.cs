@@ -148,4 +148,32 @@ public sealed class PostmarkApiSourceTests
         var json = McpGuard.Core.Reports.ReportJson.Serialize(result.ToReport());
         Assert.DoesNotContain(FakePostmarkApi.BodyMarker, json, StringComparison.Ordinal);
     }
+
+    [Fact]
+    public async Task AuditPostmark_SearchWithoutBcc_AutoFetchesDetailsForTheRoles()
+    {
+        await using var fake = await FakePostmarkApi.StartAsync(FakePostmarkApi.GenerateMailbox(20), Token);
+        fake.OmitBccInSearch = true;
+
+        var result = await MailAuditRunner.AuditPostmarkAsync(Token, Api(fake), s_options, cancellationToken: TestContext.Current.CancellationToken);
+
+        Assert.Equal(20, fake.DetailsRequests);
+        Assert.Equal(2, Assert.Single(result.Recipients, r => r.Address == "phan@giftshop.club").Roles["bcc"]);
+    }
+
+    [Fact]
+    public async Task AuditPostmark_DetailsFail_FallsBackToSearchEntryWithNote()
+    {
+        await using var fake = await FakePostmarkApi.StartAsync(FakePostmarkApi.GenerateMailbox(20), Token);
+        fake.OmitBccInSearch = true;
+        fake.FailDetails = true;
+
+        var result = await MailAuditRunner.AuditPostmarkAsync(Token, Api(fake), s_options, cancellationToken: TestContext.Current.CancellationToken);
+
+        // Without Bcc fields the hidden copies show as envelope recipients in no header: still found, as "extra".
+        var phan = Assert.Single(result.Recipients, r => r.Address == "phan@giftshop.club");
+        Assert.Equal(("MCPG700", 2L), (phan.RuleId, phan.Roles["extra"]));
+        Assert.Contains(result.Diagnostics, d => d.Message.Contains("details of message", StringComparison.Ordinal));
+        Assert.Equal(0, result.Skipped);
+    }
 }
