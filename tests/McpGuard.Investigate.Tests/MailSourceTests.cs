@@ -216,4 +216,22 @@ public sealed class MailSourceTests
         Assert.Equal(0, result.Skipped);
         Assert.Equal(6, Assert.Single(result.Recipients).Messages);
     }
+
+    [Theory]
+    [InlineData(2026, 1, 10, 2025)] // September would be in the future: last year's log
+    [InlineData(2026, 11, 23, 2026)]
+    public async Task Postfix_ClassicSyslogWithoutYear_AssumesTheLatestPastYear(int year, int month, int day, int expectedYear)
+    {
+        var time = new Microsoft.Extensions.Time.Testing.FakeTimeProvider(new DateTimeOffset(year, month, day, 0, 0, 0, TimeSpan.Zero));
+        var source = new McpGuard.Investigate.MailAudit.Sources.PostfixLogSource(time);
+        var dates = new List<DateTimeOffset?>();
+
+        await foreach (var r in source.ReadAsync(MailFixtures.Path("postfix-mail.log"), new MailReadContext(), TestContext.Current.CancellationToken))
+        {
+            dates.Add(r.Date);
+        }
+
+        Assert.Equal(3, dates.Count);
+        Assert.All(dates, d => Assert.Equal(new DateTime(expectedYear, 9, 16), d!.Value.Date));
+    }
 }
