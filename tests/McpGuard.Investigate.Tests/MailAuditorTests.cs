@@ -113,4 +113,21 @@ public sealed class MailAuditorTests
         Assert.StartsWith("copy@unknown.example,MCPG701,medium,2,", row, StringComparison.Ordinal);
         Assert.Contains("'=HYPERLINK", row, StringComparison.Ordinal);
     }
+
+    [Fact]
+    public void MessageGrouper_ManyCompletedMessages_KeepsMemoryBounded()
+    {
+        var grouper = new MessageGrouper();
+        var emitted = 0;
+        for (var i = 0; i < 3 * MessageGrouper.MaxOpen; i++)
+        {
+            var key = "q" + i;
+            Assert.Null(grouper.Add(key, "a@example.net", RecipientRole.Unknown));
+            emitted += grouper.Complete(key) is null ? 0 : 1;
+        }
+
+        Assert.Equal(3 * MessageGrouper.MaxOpen, emitted);
+        Assert.True(grouper.QueuedKeys <= 2 * MessageGrouper.MaxOpen + 1, $"queue holds {grouper.QueuedKeys} keys");
+        Assert.Empty(grouper.Flush());
+    }
 }

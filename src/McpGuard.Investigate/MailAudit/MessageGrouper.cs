@@ -45,9 +45,24 @@ internal sealed class MessageGrouper
             return null;
         }
 
-        // Its key stays in the queue; EvictOldest skips keys that are no longer open.
+        // Its key stays in the queue (EvictOldest skips keys that are no longer open); when completed keys pile
+        // up — a log whose every message completes never evicts — the queue is rebuilt from the open ones, so
+        // memory stays bounded by the window, not by the length of the log.
+        if (_order.Count > 2 * MaxOpen && _order.Count > 2 * _open.Count)
+        {
+            var open = _order.Where(_open.ContainsKey).ToArray();
+            _order.Clear();
+            foreach (var k in open)
+            {
+                _order.Enqueue(k);
+            }
+        }
+
         return b.Build();
     }
+
+    /// <summary>Keys held for eviction order, open or already completed (for tests of the memory bound).</summary>
+    internal int QueuedKeys => _order.Count;
 
     public IEnumerable<MailRecord> Flush()
     {
