@@ -119,7 +119,7 @@ public sealed class MailAuditCommandTests
     [Fact]
     public async Task Postmark_TokenFromEnvironment_FindsBccAndTokenAppearsNowhere()
     {
-        await using var fake = await FakePostmarkApi.StartAsync(FakePostmarkApi.GenerateMailbox(1200), Token);
+        await using var fake = await FakePostmarkMessagesApi.StartAsync(FakePostmarkMessagesApi.GenerateMailbox(1200), Token);
         using var dir = new TempDirectory();
         var outputs = new List<string>();
         foreach (var format in new[] { "json", "sarif", "csv", "table" })
@@ -135,13 +135,13 @@ public sealed class MailAuditCommandTests
         }
 
         Assert.All(outputs, o => Assert.DoesNotContain(Token, o, StringComparison.Ordinal));
-        Assert.All(outputs, o => Assert.DoesNotContain(FakePostmarkApi.BodyMarker, o, StringComparison.Ordinal));
+        Assert.All(outputs, o => Assert.DoesNotContain(FakePostmarkMessagesApi.BodyMarker, o, StringComparison.Ordinal));
     }
 
     [Fact]
     public async Task Postmark_WrongTokenOnCommandLine_ExitsTwoAndNeverEchoesIt()
     {
-        await using var fake = await FakePostmarkApi.StartAsync(FakePostmarkApi.GenerateMailbox(10), Token);
+        await using var fake = await FakePostmarkMessagesApi.StartAsync(FakePostmarkMessagesApi.GenerateMailbox(10), Token);
         const string wrong = "pm-wrong-5e6f7a8b-cli";
         using var dir = new TempDirectory();
         var output = Path.Combine(dir.Path, "report.json");

@@ -15,7 +15,7 @@ public sealed class PostmarkApiSourceTests
         KnownBadDomains = MailAuditOptions.PostmarkMcpDomains,
     };
 
-    private static PostmarkApiOptions Api(FakePostmarkApi fake) => new()
+    private static PostmarkApiOptions Api(FakePostmarkMessagesApi fake) => new()
     {
         ApiBase = fake.BaseAddress,
         RetryDelay = TimeSpan.FromMilliseconds(5),
@@ -25,7 +25,7 @@ public sealed class PostmarkApiSourceTests
     [Fact]
     public async Task AuditPostmark_GeneratedMailboxWithOne429_FindsEveryHiddenBcc()
     {
-        await using var fake = await FakePostmarkApi.StartAsync(FakePostmarkApi.GenerateMailbox(3000), Token, throttleOnce: true);
+        await using var fake = await FakePostmarkMessagesApi.StartAsync(FakePostmarkMessagesApi.GenerateMailbox(3000), Token, throttleOnce: true);
 
         var result = await MailAuditRunner.AuditPostmarkAsync(Token, Api(fake), s_options, cancellationToken: TestContext.Current.CancellationToken);
 
@@ -47,7 +47,7 @@ public sealed class PostmarkApiSourceTests
     [Fact]
     public async Task AuditPostmark_WrongToken_ThrowsUserInputWithoutTheToken()
     {
-        await using var fake = await FakePostmarkApi.StartAsync(FakePostmarkApi.GenerateMailbox(10), Token);
+        await using var fake = await FakePostmarkMessagesApi.StartAsync(FakePostmarkMessagesApi.GenerateMailbox(10), Token);
         const string wrong = "pm-wrong-token-3f9e2d1c";
 
         var ex = await Assert.ThrowsAsync<UserInputException>(() =>
@@ -63,7 +63,7 @@ public sealed class PostmarkApiSourceTests
     [Fact]
     public async Task AuditPostmark_OnePageFailsWith500_ReportsPartialWithDiagnostic()
     {
-        await using var fake = await FakePostmarkApi.StartAsync(FakePostmarkApi.GenerateMailbox(1500), Token);
+        await using var fake = await FakePostmarkMessagesApi.StartAsync(FakePostmarkMessagesApi.GenerateMailbox(1500), Token);
         fake.FailingOffsets.Add(500);
 
         var result = await MailAuditRunner.AuditPostmarkAsync(Token, Api(fake), s_options, cancellationToken: TestContext.Current.CancellationToken);
@@ -80,7 +80,7 @@ public sealed class PostmarkApiSourceTests
     [Fact]
     public async Task AuditPostmark_FirstPageFails_ThrowsNamingTheApi()
     {
-        await using var fake = await FakePostmarkApi.StartAsync(FakePostmarkApi.GenerateMailbox(10), Token);
+        await using var fake = await FakePostmarkMessagesApi.StartAsync(FakePostmarkMessagesApi.GenerateMailbox(10), Token);
         fake.FailingOffsets.Add(0);
 
         var ex = await Assert.ThrowsAsync<UserInputException>(() =>
@@ -109,7 +109,7 @@ public sealed class PostmarkApiSourceTests
     [Fact]
     public async Task AuditPostmark_MoreThanOneWindow_ReadsEveryMessageOnce()
     {
-        await using var fake = await FakePostmarkApi.StartAsync(FakePostmarkApi.GenerateMailbox(2500), Token);
+        await using var fake = await FakePostmarkMessagesApi.StartAsync(FakePostmarkMessagesApi.GenerateMailbox(2500), Token);
         var api = Api(fake) with { PageSize = 250, MaxMessagesPerWindow = 1000 };
 
         var result = await MailAuditRunner.AuditPostmarkAsync(Token, api, s_options, cancellationToken: TestContext.Current.CancellationToken);
@@ -122,7 +122,7 @@ public sealed class PostmarkApiSourceTests
     [Fact]
     public async Task AuditPostmark_SinceAndUntil_AuditOnlyThatPeriod()
     {
-        await using var fake = await FakePostmarkApi.StartAsync(FakePostmarkApi.GenerateMailbox(600), Token);
+        await using var fake = await FakePostmarkMessagesApi.StartAsync(FakePostmarkMessagesApi.GenerateMailbox(600), Token);
         var api = Api(fake) with
         {
             Since = new DateTimeOffset(2025, 9, 16, 1, 0, 0, TimeSpan.Zero),
@@ -138,7 +138,7 @@ public sealed class PostmarkApiSourceTests
     [Fact]
     public async Task AuditPostmark_DetailsAlways_FetchesEachMessageAndKeepsNoBody()
     {
-        await using var fake = await FakePostmarkApi.StartAsync(FakePostmarkApi.GenerateMailbox(40), Token);
+        await using var fake = await FakePostmarkMessagesApi.StartAsync(FakePostmarkMessagesApi.GenerateMailbox(40), Token);
         var api = Api(fake) with { Details = PostmarkDetailsMode.Always };
 
         var result = await MailAuditRunner.AuditPostmarkAsync(Token, api, s_options, cancellationToken: TestContext.Current.CancellationToken);
@@ -146,13 +146,13 @@ public sealed class PostmarkApiSourceTests
         Assert.Equal(40, fake.DetailsRequests);
         Assert.Equal(4, Assert.Single(result.Recipients, r => r.Address == "phan@giftshop.club").Messages);
         var json = McpGuard.Core.Reports.ReportJson.Serialize(result.ToReport());
-        Assert.DoesNotContain(FakePostmarkApi.BodyMarker, json, StringComparison.Ordinal);
+        Assert.DoesNotContain(FakePostmarkMessagesApi.BodyMarker, json, StringComparison.Ordinal);
     }
 
     [Fact]
     public async Task AuditPostmark_SearchWithoutBcc_AutoFetchesDetailsForTheRoles()
     {
-        await using var fake = await FakePostmarkApi.StartAsync(FakePostmarkApi.GenerateMailbox(20), Token);
+        await using var fake = await FakePostmarkMessagesApi.StartAsync(FakePostmarkMessagesApi.GenerateMailbox(20), Token);
         fake.OmitBccInSearch = true;
 
         var result = await MailAuditRunner.AuditPostmarkAsync(Token, Api(fake), s_options, cancellationToken: TestContext.Current.CancellationToken);
@@ -164,7 +164,7 @@ public sealed class PostmarkApiSourceTests
     [Fact]
     public async Task AuditPostmark_DetailsFail_FallsBackToSearchEntryWithNote()
     {
-        await using var fake = await FakePostmarkApi.StartAsync(FakePostmarkApi.GenerateMailbox(20), Token);
+        await using var fake = await FakePostmarkMessagesApi.StartAsync(FakePostmarkMessagesApi.GenerateMailbox(20), Token);
         fake.OmitBccInSearch = true;
         fake.FailDetails = true;
 

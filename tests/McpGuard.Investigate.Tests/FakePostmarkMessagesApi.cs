@@ -21,7 +21,7 @@ internal sealed record FakeMessage(string Id, DateTimeOffset ReceivedAt, string 
 /// GET /messages/outbound/{id}/details, both authenticated by the X-Postmark-Server-Token header (401 with
 /// ErrorCode 10 otherwise). Faults are opt-in: one 429 (with Retry-After), or 500s at given offsets.
 /// </summary>
-internal sealed class FakePostmarkApi : IAsyncDisposable
+internal sealed class FakePostmarkMessagesApi : IAsyncDisposable
 {
     /// <summary>Postmark answers in US Eastern time; September is EDT (-04:00).</summary>
     private static readonly TimeSpan s_eastern = TimeSpan.FromHours(-4);
@@ -34,7 +34,7 @@ internal sealed class FakePostmarkApi : IAsyncDisposable
     private readonly string _token;
     private int _throttleOnce;
 
-    private FakePostmarkApi(WebApplication app, IReadOnlyList<FakeMessage> mailbox, string token, bool throttleOnce)
+    private FakePostmarkMessagesApi(WebApplication app, IReadOnlyList<FakeMessage> mailbox, string token, bool throttleOnce)
     {
         _app = app;
         _mailbox = [.. mailbox.OrderByDescending(m => m.ReceivedAt)];
@@ -62,13 +62,13 @@ internal sealed class FakePostmarkApi : IAsyncDisposable
 
     private int _details;
 
-    public static async Task<FakePostmarkApi> StartAsync(IReadOnlyList<FakeMessage> mailbox, string token, bool throttleOnce = false)
+    public static async Task<FakePostmarkMessagesApi> StartAsync(IReadOnlyList<FakeMessage> mailbox, string token, bool throttleOnce = false)
     {
         var builder = WebApplication.CreateSlimBuilder();
         builder.Logging.ClearProviders();
         builder.WebHost.UseKestrel(k => k.Listen(IPAddress.Loopback, 0));
         var app = builder.Build();
-        var fake = new FakePostmarkApi(app, mailbox, token, throttleOnce);
+        var fake = new FakePostmarkMessagesApi(app, mailbox, token, throttleOnce);
         app.MapGet("/messages/outbound", fake.Search);
         app.MapGet("/messages/outbound/{id}/details", (HttpContext c, string id) => fake.Details(c, id));
         await app.StartAsync(TestContext.Current.CancellationToken);
