@@ -13,5 +13,6 @@ internal static class CommandCatalog
         InstallCommand.Create(context),
         AuditCommand.Create(context),
         AnalyzeToolsCommand.CreateStandalone(context), // temporary: folded into the package 'analyze' at merge
+        MailAuditCommand.Create(context),
     ];
 }

@@ -17,6 +17,7 @@ public static class RuleCatalog
         .. ScanRules.All,
         .. ToolDescriptionRules.All,
         .. EgressRules.All,
+        .. MailAuditRules.All,
     ];
 
     private static readonly FrozenDictionary<string, RuleDescriptor> s_byId =
