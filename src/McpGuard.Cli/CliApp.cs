@@ -27,7 +27,7 @@ internal static class CliApp
         if (parse.Errors.Count > 0)
         {
             // One line naming the bad argument, then exit 2; full help stays one `--help` away.
-            var messages = string.Join("; ", parse.Errors.Select(e => e.Message).Distinct(StringComparer.Ordinal));
+            var messages = string.Join("; ", parse.Errors.Select(e => HideValues(e.Message, args)).Distinct(StringComparer.Ordinal));
             context.Error.WriteLine($"mcpguard: {messages} (see 'mcpguard {CommandPath(parse)} --help')".Replace("  ", " ", StringComparison.Ordinal));
             return ExitCodes.UsageError;
         }
@@ -51,6 +51,27 @@ internal static class CliApp
             context.Error.WriteLine("mcpguard: cancelled");
             return 130;
         }
+    }
+
+    /// <summary>
+    /// Parse errors quote the offending token. A value typed after a mistyped option (for example
+    /// <c>--postmark-tokn pm-SECRET</c>) would then land on stderr and in CI logs, so every quoted token that is
+    /// not the command word and not an option name is replaced before printing.
+    /// </summary>
+    internal static string HideValues(string message, IReadOnlyList<string> args)
+    {
+        for (var i = 1; i < args.Count; i++)
+        {
+            var token = args[i];
+            if (token.Length == 0 || token.StartsWith('-'))
+            {
+                continue;
+            }
+
+            message = message.Replace($"'{token}'", "'<value hidden>'", StringComparison.Ordinal);
+        }
+
+        return message;
     }
 
     private static string CommandPath(ParseResult parse)

@@ -42,3 +42,15 @@ public sealed class CliBasicsTests
         Assert.Contains("rules", r.Out);
     }
 }
+
+public sealed class CliSecretEchoTests
+{
+    [Fact]
+    public async Task Run_MistypedOptionFollowedBySecret_DoesNotEchoTheSecret()
+    {
+        var r = await CliHarness.RunAsync("rules", "--jsn", "pm-SUPERSECRET-123");
+        Assert.Equal(2, r.ExitCode);
+        Assert.Contains("--jsn", r.Error);
+        Assert.DoesNotContain("pm-SUPERSECRET-123", r.Error + r.Out);
+    }
+}
