@@ -114,8 +114,9 @@ internal sealed class BubblewrapCommandBuilder(BubblewrapOptions options, Sandbo
             args.AddRange(["--ro-bind", assets.NodePreload, SandboxPaths.NodePreload]);
         }
 
-        args.Add("--remount-ro");
-        args.Add(SandboxPaths.RunDirectory);
+        // bwrap builds the root on a writable tmpfs; make it (and our run folder) read-only so the only writable
+        // places are /tmp, the empty home and the --rw folders.
+        args.AddRange(["--remount-ro", SandboxPaths.RunDirectory, "--remount-ro", "/"]);
 
         args.AddRange(["--chdir", WorkingDirectory(spec, roPaths, rwPaths)]);
         args.Add("--");
