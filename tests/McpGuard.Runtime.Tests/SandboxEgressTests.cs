@@ -13,39 +13,7 @@ public sealed class SandboxEgressTests
 {
     private static string ClientScript => Path.Combine(SandboxTestEnvironment.EmailServerFixtures, "egress-clients.cjs");
 
-    private sealed class Rig : IAsyncDisposable
-    {
-        public required TempDirectory Temp { get; init; }
-        public required SandboxTestCertificates Certificates { get; init; }
-        public required SandboxTestHttpsServer Server { get; init; }
-        public required SandboxTestConnectProxy Proxy { get; init; }
-        public required string TrustBundle { get; init; }
-
-        public static async Task<Rig> StartAsync()
-        {
-            var temp = new TempDirectory("mcpguard-sandbox-egress");
-            var certificates = new SandboxTestCertificates();
-            var server = await SandboxTestHttpsServer.StartAsync(certificates.CreateLeaf("api.example.test", "api.postmarkapp.com"));
-            var proxy = new SandboxTestConnectProxy(Path.Combine(temp.Path, "egress.sock"), new Dictionary<string, int>
-            {
-                ["api.example.test:443"] = server.HttpsPort,
-                ["api.postmarkapp.com:443"] = server.HttpsPort,
-                ["plain.example.test:80"] = server.HttpPort,
-            });
-            var bundle = temp.Write("ca-bundle.pem", certificates.CaPem);
-            return new Rig { Temp = temp, Certificates = certificates, Server = server, Proxy = proxy, TrustBundle = bundle };
-        }
-
-        public async ValueTask DisposeAsync()
-        {
-            await Proxy.DisposeAsync();
-            await Server.DisposeAsync();
-            Certificates.Dispose();
-            Temp.Dispose();
-        }
-    }
-
-    private static ServerLaunchSpec ClientSpec(Rig rig, params string[] clients) => new()
+    private static ServerLaunchSpec ClientSpec(SandboxTestEgressRig rig, params string[] clients) => new()
     {
         Command = "node",
         Arguments = [ClientScript, .. clients],
@@ -64,7 +32,7 @@ public sealed class SandboxEgressTests
     {
         SandboxTestEnvironment.RequireNodeFixtures();
         var launcher = await SandboxTestEnvironment.RequireLauncherAsync();
-        await using var rig = await Rig.StartAsync();
+        await using var rig = await SandboxTestEgressRig.StartAsync();
 
         var run = await SandboxRunner.RunAsync(launcher, ClientSpec(rig, "fetch", "https", "axios", "http"));
 
@@ -93,7 +61,7 @@ public sealed class SandboxEgressTests
         // Proves the preload is what routes Node 20's fetch/http/https: without it they fail closed, axios does not.
         SandboxTestEnvironment.RequireNodeFixtures();
         var launcher = await SandboxTestEnvironment.RequireLauncherAsync(new BubblewrapOptions { NodeProxyPreload = false });
-        await using var rig = await Rig.StartAsync();
+        await using var rig = await SandboxTestEgressRig.StartAsync();
 
         var run = await SandboxRunner.RunAsync(launcher, ClientSpec(rig, "fetch", "https", "axios"));
 
@@ -109,7 +77,7 @@ public sealed class SandboxEgressTests
     {
         SandboxTestEnvironment.RequireNodeFixtures();
         var launcher = await SandboxTestEnvironment.RequireLauncherAsync();
-        await using var rig = await Rig.StartAsync();
+        await using var rig = await SandboxTestEgressRig.StartAsync();
 
         var run = await SandboxRunner.RunAsync(launcher, ClientSpec(rig, "direct", $"direct-ip:{rig.Server.HttpsPort}"));
 
@@ -125,7 +93,7 @@ public sealed class SandboxEgressTests
     {
         SandboxTestEnvironment.RequireNodeFixtures();
         var launcher = await SandboxTestEnvironment.RequireLauncherAsync();
-        await using var rig = await Rig.StartAsync();
+        await using var rig = await SandboxTestEgressRig.StartAsync();
         var script = rig.Temp.Write("refused.cjs", """
             fetch('https://not-allowed.example.test/').then(
               (r) => console.log('status ' + r.status),

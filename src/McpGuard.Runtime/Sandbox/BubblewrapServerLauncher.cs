@@ -16,6 +16,12 @@ public sealed class BubblewrapServerLauncher : IServerLauncher
     /// <exception cref="PlatformNotSupportedException">Not Linux.</exception>
     /// <exception cref="SandboxUnavailableException">bwrap (or sh/sleep) is missing.</exception>
     public BubblewrapServerLauncher(BubblewrapOptions? options = null)
+        : this(options, tools: null)
+    {
+    }
+
+    /// <summary>With explicit host tools (tests: force the node relay, or a relay that fails).</summary>
+    internal BubblewrapServerLauncher(BubblewrapOptions? options, SandboxHostTools? tools)
     {
         if (!OperatingSystem.IsLinux())
         {
@@ -23,7 +29,7 @@ public sealed class BubblewrapServerLauncher : IServerLauncher
         }
 
         Options = BubblewrapOptionsValidator.Validate(options ?? new BubblewrapOptions());
-        Tools = ResolveTools(Options);
+        Tools = tools ?? ResolveTools(Options);
         _builder = new BubblewrapCommandBuilder(Options, Tools, SandboxAssets.Ensure(Options.AssetDirectory));
     }
 
