@@ -178,6 +178,10 @@ public sealed class SandboxEscapeTests : IDisposable
         var sibling = await ProbeAsync("read", [_script], s => s with { ReadOnlyPaths = [_temp.Path] }, options);
         Assert.True(sibling.GetProperty("ok").GetBoolean(), "the rest of the --ro folder stays readable: " + sibling);
 
+        // Host TLS private keys are not part of the minimal /etc either.
+        var etcSsl = await ProbeAsync("list", ["/etc/ssl"]);
+        Assert.DoesNotContain(etcSsl.GetProperty("entries").EnumerateArray(), e => e.GetString() == "private");
+
         // A protected file (not folder) is replaced by an empty one.
         var maskedFile = await ProbeAsync("read", [key], s => s with { ReadOnlyPaths = [_temp.Path] }, new BubblewrapOptions { ProtectedPaths = [key] });
         Assert.DoesNotContain("secret", maskedFile.ToString(), StringComparison.Ordinal);

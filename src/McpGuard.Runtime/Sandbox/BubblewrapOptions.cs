@@ -36,8 +36,11 @@ public sealed record BubblewrapOptions
     /// <summary>Load the Node preload (NODE_OPTIONS=--require) that routes fetch and http/https through the proxy.</summary>
     public bool NodeProxyPreload { get; init; } = true;
 
-    /// <summary>1 s: the relay binds in a few milliseconds; after this the sandbox refuses to start the server.</summary>
-    public TimeSpan RelayStartTimeout { get; init; } = TimeSpan.FromSeconds(1);
+    /// <summary>
+    /// 5 s: the relay binds in a few milliseconds, but a loaded machine can stall process start-up; a relay that
+    /// exits is noticed at once. After this the sandbox refuses to start the server.
+    /// </summary>
+    public TimeSpan RelayStartTimeout { get; init; } = TimeSpan.FromSeconds(5);
 }
 
 public static class BubblewrapOptionsValidator

@@ -18,12 +18,14 @@ public static class SandboxPaths
 
     /// <summary>
     /// The /etc pieces programs need to load libraries, verify TLS and map names; not passwd/group/hosts
-    /// (generated minimal ones are mounted instead), not resolv.conf (there is no DNS inside).
+    /// (generated minimal ones are mounted instead), not resolv.conf (there is no DNS inside), and not
+    /// /etc/ssl/private or /etc/pki/tls/private (host TLS keys: a root caller would still own them inside).
     /// </summary>
     internal static readonly string[] EtcFiles =
     [
-        "/etc/ld.so.cache", "/etc/ld.so.conf", "/etc/ld.so.conf.d", "/etc/ssl", "/etc/ca-certificates",
-        "/etc/pki", "/etc/alternatives", "/etc/nsswitch.conf", "/etc/localtime", "/etc/mime.types",
+        "/etc/ld.so.cache", "/etc/ld.so.conf", "/etc/ld.so.conf.d", "/etc/ssl/certs", "/etc/ssl/openssl.cnf",
+        "/etc/ca-certificates", "/etc/ca-certificates.conf", "/etc/pki/tls/certs", "/etc/pki/ca-trust", "/etc/alternatives",
+        "/etc/nsswitch.conf", "/etc/localtime", "/etc/mime.types",
     ];
 
     /// <summary>True when <paramref name="path"/> is <paramref name="root"/> or inside it (no trailing-slash tricks).</summary>
