@@ -114,6 +114,24 @@ public sealed class SandboxLauncherTests
     }
 
     [Fact]
+    public async Task Build_BundleWithSystemRoots_NodeGetsOnlyTheExtraCa()
+    {
+        var launcher = await SandboxTestEnvironment.RequireLauncherAsync();
+        await using var rig = await SandboxTestEgressRig.StartAsync();
+        Assert.True(File.Exists("/etc/ssl/certs/ca-certificates.crt"), "this test needs the Debian system CA store (ca-certificates)");
+
+        var command = launcher.BuildCommand(new ServerLaunchSpec { Command = "node", EgressSocketPath = rig.Proxy.SocketPath, TrustBundlePath = rig.TrustBundle });
+
+        Assert.Equal(SandboxPaths.TrustBundle, command.Environment["SSL_CERT_FILE"]);
+        Assert.Equal(SandboxPaths.NodeExtraCaCerts, command.Environment["NODE_EXTRA_CA_CERTS"]);
+        var args = command.Arguments.ToList();
+        var extraFile = args[args.IndexOf(SandboxPaths.NodeExtraCaCerts) - 1];
+        var extra = new System.Security.Cryptography.X509Certificates.X509Certificate2Collection();
+        extra.ImportFromPemFile(extraFile);
+        Assert.Equal(rig.Certificates.Ca.Thumbprint, Assert.Single(extra).Thumbprint);
+    }
+
+    [Fact]
     public async Task Build_RelativeOrMissingPath_Rejected()
     {
         var launcher = await SandboxTestEnvironment.RequireLauncherAsync();

@@ -25,7 +25,9 @@ internal sealed class SandboxTestEgressRig : IAsyncDisposable
             ["api.postmarkapp.com:443"] = server.HttpsPort,
             ["plain.example.test:80"] = server.HttpPort,
         });
-        var bundle = temp.Write("ca-bundle.pem", certificates.CaPem);
+        // Like McpGuard's real bundle: its CA plus the system roots.
+        const string systemStore = "/etc/ssl/certs/ca-certificates.crt";
+        var bundle = temp.Write("ca-bundle.pem", certificates.CaPem + (File.Exists(systemStore) ? File.ReadAllText(systemStore) : ""));
         return new SandboxTestEgressRig { Temp = temp, Certificates = certificates, Server = server, Proxy = proxy, TrustBundle = bundle };
     }
 

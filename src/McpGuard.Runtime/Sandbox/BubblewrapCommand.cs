@@ -11,7 +11,34 @@ internal sealed record SandboxHostTools(string Bwrap, string Shell, string Sleep
 /// The environment travels in the process environment, not as --setenv arguments, because argv is world-readable in
 /// /proc/PID/cmdline and --pass-env values can be secrets; bwrap hands exactly this environment to the server.
 /// </summary>
-internal sealed record BubblewrapCommand(string FileName, IReadOnlyList<string> Arguments, IReadOnlyDictionary<string, string> Environment);
+internal sealed record BubblewrapCommand(string FileName, IReadOnlyList<string> Arguments, IReadOnlyDictionary<string, string> Environment)
+{
+    /// <summary>Start info with redirected stdio, ArgumentList (no shell) and exactly <see cref="Environment"/>.</summary>
+    public System.Diagnostics.ProcessStartInfo ToStartInfo()
+    {
+        var start = new System.Diagnostics.ProcessStartInfo(FileName)
+        {
+            UseShellExecute = false,
+            RedirectStandardInput = true,
+            RedirectStandardOutput = true,
+            RedirectStandardError = true,
+            WorkingDirectory = "/",
+        };
+        foreach (var arg in Arguments)
+        {
+            start.ArgumentList.Add(arg);
+        }
+
+        // Nothing of McpGuard's own environment reaches bwrap or the server: only what the command lists.
+        start.Environment.Clear();
+        foreach (var (name, value) in Environment)
+        {
+            start.Environment[name] = value;
+        }
+
+        return start;
+    }
+}
 
 /// <summary>
 /// Turns a <see cref="ServerLaunchSpec"/> into a bwrap command line. Pure (reads only the file system to tell
@@ -103,9 +130,16 @@ internal sealed class BubblewrapCommandBuilder(BubblewrapOptions options, Sandbo
             }
         }
 
+        string? nodeExtraCa = null;
         if (spec.TrustBundlePath is { } bundle)
         {
-            args.AddRange(["--ro-bind", NormalizeMountPath(bundle), SandboxPaths.TrustBundle]);
+            var bundlePath = NormalizeMountPath(bundle);
+            args.AddRange(["--ro-bind", bundlePath, SandboxPaths.TrustBundle]);
+            if (OperatingSystem.IsLinux() && NodeTrustBundle.ExtraCertificatesFile(bundlePath, assets.Directory) is { } extra)
+            {
+                args.AddRange(["--ro-bind", extra, SandboxPaths.NodeExtraCaCerts]);
+                nodeExtraCa = SandboxPaths.NodeExtraCaCerts;
+            }
         }
 
         var preload = options.NodeProxyPreload;
@@ -127,10 +161,10 @@ internal sealed class BubblewrapCommandBuilder(BubblewrapOptions options, Sandbo
 
         args.Add(executable.Path);
         args.AddRange(spec.Arguments);
-        return new BubblewrapCommand(tools.Bwrap, args, Environment(spec, egress is not null, preload));
+        return new BubblewrapCommand(tools.Bwrap, args, Environment(spec, egress is not null, preload, nodeExtraCa));
     }
 
-    private SortedDictionary<string, string> Environment(ServerLaunchSpec spec, bool egress, bool preload)
+    private SortedDictionary<string, string> Environment(ServerLaunchSpec spec, bool egress, bool preload, string? nodeExtraCa)
     {
         var env = new SortedDictionary<string, string>(StringComparer.Ordinal);
         foreach (var (name, value) in spec.Environment)
@@ -154,6 +188,11 @@ internal sealed class BubblewrapCommandBuilder(BubblewrapOptions options, Sandbo
             foreach (var (name, value) in ProxyEnvironment.Build(proxyUrl, spec.TrustBundlePath is null ? null : SandboxPaths.TrustBundle))
             {
                 env[name] = value;
+            }
+
+            if (nodeExtraCa is not null)
+            {
+                env["NODE_EXTRA_CA_CERTS"] = nodeExtraCa;
             }
         }
 

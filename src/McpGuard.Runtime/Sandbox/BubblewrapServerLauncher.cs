@@ -43,27 +43,7 @@ public sealed class BubblewrapServerLauncher : IServerLauncher
     {
         cancellationToken.ThrowIfCancellationRequested();
         var command = BuildCommand(spec);
-        var start = new ProcessStartInfo(command.FileName)
-        {
-            UseShellExecute = false,
-            RedirectStandardInput = true,
-            RedirectStandardOutput = true,
-            RedirectStandardError = true,
-            WorkingDirectory = "/",
-        };
-        foreach (var arg in command.Arguments)
-        {
-            start.ArgumentList.Add(arg);
-        }
-
-        // Nothing of McpGuard's own environment reaches bwrap or the server: only what the command lists.
-        start.Environment.Clear();
-        foreach (var (name, value) in command.Environment)
-        {
-            start.Environment[name] = value;
-        }
-
-        var process = Process.Start(start) ?? throw new SandboxLaunchException("bwrap did not start");
+        var process = Process.Start(command.ToStartInfo()) ?? throw new SandboxLaunchException("bwrap did not start");
         return Task.FromResult<IServerProcess>(new SandboxedServerProcess(process));
     }
 

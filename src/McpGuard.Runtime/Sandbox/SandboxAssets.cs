@@ -6,7 +6,7 @@ using System.Text;
 namespace McpGuard.Runtime.Sandbox;
 
 /// <summary>Host paths of the files every sandbox mounts read-only.</summary>
-internal sealed record SandboxAssetPaths(string NodePreload, string NodeRelay, string Passwd, string Group, string Hosts);
+internal sealed record SandboxAssetPaths(string Directory, string NodePreload, string NodeRelay, string Passwd, string Group, string Hosts);
 
 /// <summary>
 /// Writes the sandbox's read-only assets into a private host folder (0700). Files are named by content hash and
@@ -39,6 +39,7 @@ internal static class SandboxAssets
             CreatePrivateDirectory(dir);
             var (uid, gid) = CurrentIds();
             var paths = new SandboxAssetPaths(
+                dir,
                 Write(dir, "mcpguard-node-proxy", ".cjs", ReadResource("mcpguard-node-proxy.cjs")),
                 Write(dir, "mcpguard-relay", ".cjs", ReadResource("mcpguard-relay.cjs")),
                 Write(dir, "passwd", "", Passwd(uid, gid)),
@@ -121,7 +122,8 @@ internal static class SandboxAssets
         Directory.CreateDirectory(dir, UnixFileMode.UserRead | UnixFileMode.UserWrite | UnixFileMode.UserExecute);
     }
 
-    private static string Write(string dir, string stem, string extension, string content)
+    /// <summary>Writes a derived file (content-addressed, atomic) into an asset folder made by <see cref="Ensure"/>.</summary>
+    internal static string Write(string dir, string stem, string extension, string content)
     {
         var bytes = Encoding.UTF8.GetBytes(content);
         var hash = Convert.ToHexStringLower(SHA256.HashData(bytes))[..16];

@@ -7,6 +7,8 @@ public static class SandboxPaths
     public const string RunDirectory = "/run/mcpguard";
     public const string EgressSocket = RunDirectory + "/egress.sock";
     public const string TrustBundle = RunDirectory + "/ca-bundle.pem";
+    /// <summary>The trust bundle minus the system roots, for NODE_EXTRA_CA_CERTS (see NodeTrustBundle).</summary>
+    public const string NodeExtraCaCerts = RunDirectory + "/node-extra-ca.pem";
     public const string NodePreload = RunDirectory + "/mcpguard-node-proxy.cjs";
     public const string NodeRelay = RunDirectory + "/mcpguard-relay.cjs";
 

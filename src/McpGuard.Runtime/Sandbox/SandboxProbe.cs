@@ -54,12 +54,12 @@ public static class SandboxProbe
             return Unavailable(e.Reason, e.Remedy);
         }
 
-        var version = await RunToEndAsync(launcher.Tools.Bwrap, ["--version"], cancellationToken);
+        var version = await RunToEndAsync(new BubblewrapCommand(launcher.Tools.Bwrap, ["--version"], new Dictionary<string, string>()), cancellationToken);
         var relay = launcher.Tools.Socat is not null ? "socat" : launcher.Tools.Node is not null ? "node" : null;
 
         // The smoke test is the launcher's real recipe (all namespaces, caps dropped, minimal root) running sh.
         var smoke = launcher.BuildCommand(new ServerLaunchSpec { Command = launcher.Tools.Shell, Arguments = ["-c", "exit 0"] });
-        var result = await RunToEndAsync(smoke.FileName, smoke.Arguments, cancellationToken, smoke.Environment);
+        var result = await RunToEndAsync(smoke, cancellationToken);
         if (result.ExitCode != 0)
         {
             var (reason, remedy) = Explain(result.StandardError);
@@ -128,30 +128,9 @@ public static class SandboxProbe
 
     private sealed record RunResult(int ExitCode, string StandardError, string FirstLine);
 
-    private static async Task<RunResult> RunToEndAsync(
-        string file, IEnumerable<string> args, CancellationToken cancellationToken, IReadOnlyDictionary<string, string>? environment = null)
+    private static async Task<RunResult> RunToEndAsync(BubblewrapCommand command, CancellationToken cancellationToken)
     {
-        var start = new ProcessStartInfo(file)
-        {
-            UseShellExecute = false,
-            RedirectStandardInput = true,
-            RedirectStandardOutput = true,
-            RedirectStandardError = true,
-        };
-        foreach (var arg in args)
-        {
-            start.ArgumentList.Add(arg);
-        }
-
-        if (environment is not null)
-        {
-            start.Environment.Clear();
-            foreach (var (name, value) in environment)
-            {
-                start.Environment[name] = value;
-            }
-        }
-
+        var start = command.ToStartInfo();
         try
         {
             using var process = Process.Start(start)!;
