@@ -8,12 +8,14 @@ namespace McpGuard.Benchmarks.Sandbox;
 
 /// <summary>
 /// Sandbox start overhead: a trivial node program started and run to exit, unconfined (baseline) vs inside bubblewrap
-/// without egress, and with egress (socat relay started and waited for, Node proxy preload loaded).
+/// without egress, and with egress (socat relay started and waited for, Node proxy preload loaded, a trust bundle of
+/// a local CA plus the system roots). The baseline runs with an empty environment like the sandbox does: an inherited
+/// NODE_EXTRA_CA_CERTS pointing at the full system store alone adds ~90 ms to every Node start here.
 /// Run: dotnet run -c Release --project bench/McpGuard.Benchmarks -- --filter '*SandboxStart*'
 /// </summary>
 [MemoryDiagnoser]
 [MedianColumn]
-[SimpleJob(warmupCount: 3, iterationCount: 15)]
+[SimpleJob(warmupCount: 3, iterationCount: 25)]
 public class SandboxStartBenchmarks
 {
     private readonly string _work = Path.Combine(Path.GetTempPath(), "mcpguard-bench-sandbox-" + Guid.NewGuid().ToString("N"));
@@ -30,6 +32,12 @@ public class SandboxStartBenchmarks
         File.WriteAllText(_script, "process.exitCode = 0;\n");
         _node = "/usr/bin/node";
         _launcher = new BubblewrapServerLauncher();
+        using var key = System.Security.Cryptography.ECDsa.Create();
+        var request = new System.Security.Cryptography.X509Certificates.CertificateRequest("CN=bench CA", key, System.Security.Cryptography.HashAlgorithmName.SHA256);
+        request.CertificateExtensions.Add(new System.Security.Cryptography.X509Certificates.X509BasicConstraintsExtension(true, false, 0, true));
+        using var ca = request.CreateSelfSigned(DateTimeOffset.UtcNow, DateTimeOffset.UtcNow.AddDays(1));
+        const string systemStore = "/etc/ssl/certs/ca-certificates.crt";
+        File.WriteAllText(Path.Combine(_work, "ca-bundle.pem"), ca.ExportCertificatePem() + "\n" + (File.Exists(systemStore) ? File.ReadAllText(systemStore) : ""));
         // A listening socket stands in for the egress proxy; the trivial program never connects to it.
         _egress = new Socket(AddressFamily.Unix, SocketType.Stream, ProtocolType.Unspecified);
         _egress.Bind(new UnixDomainSocketEndPoint(Path.Combine(_work, "egress.sock")));
@@ -54,6 +62,8 @@ public class SandboxStartBenchmarks
             RedirectStandardError = true,
         };
         start.ArgumentList.Add(_script);
+        start.Environment.Clear();
+        start.Environment["PATH"] = "/usr/local/bin:/usr/bin:/bin";
         using var process = Process.Start(start)!;
         await process.WaitForExitAsync();
         return process.ExitCode;
@@ -73,6 +83,7 @@ public class SandboxStartBenchmarks
             Arguments = [_script],
             ReadOnlyPaths = [_work],
             EgressSocketPath = egress ? Path.Combine(_work, "egress.sock") : null,
+            TrustBundlePath = egress ? Path.Combine(_work, "ca-bundle.pem") : null,
         };
         await using var process = await _launcher.StartAsync(spec);
         return await process.Exited;
