@@ -1,3 +1,4 @@
+using System.Collections.Concurrent;
 using System.Runtime.Versioning;
 using System.Security.Cryptography;
 using System.Security.Cryptography.X509Certificates;
@@ -17,6 +18,9 @@ internal static class NodeTrustBundle
     private static readonly string[] s_systemStores =
         ["/etc/ssl/certs/ca-certificates.crt", "/etc/pki/tls/certs/ca-bundle.crt", "/etc/ssl/ca-bundle.pem", "/etc/ssl/cert.pem"];
 
+    /// <summary>Results by bundle and system store identity (path, size, modification time): parsing ~140 roots per start is too slow.</summary>
+    private static readonly ConcurrentDictionary<string, string?> s_cache = new(StringComparer.Ordinal);
+
     /// <summary>
     /// A file with the bundle's non-system certificates, or null to use the full bundle (no system store found, the
     /// bundle cannot be parsed, or nothing would be dropped). Null is the safe answer: slower, never less trusted.
@@ -29,6 +33,25 @@ internal static class NodeTrustBundle
             return null;
         }
 
+        var key = string.Join('|', Identity(bundlePath), Identity(store), assetDirectory);
+        if (s_cache.TryGetValue(key, out var cached) && (cached is null || File.Exists(cached)))
+        {
+            return cached;
+        }
+
+        var result = Compute(bundlePath, store, assetDirectory);
+        s_cache[key] = result;
+        return result;
+    }
+
+    private static string Identity(string path)
+    {
+        var info = new FileInfo(path);
+        return $"{info.FullName}:{info.Length}:{info.LastWriteTimeUtc.Ticks}";
+    }
+
+    private static string? Compute(string bundlePath, string store, string assetDirectory)
+    {
         try
         {
             var system = new X509Certificate2Collection();

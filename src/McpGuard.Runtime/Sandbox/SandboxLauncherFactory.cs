@@ -50,6 +50,14 @@ public static class SandboxLauncherFactory
                 $"{probe.Reason}. Fix: {probe.Remedy}. To run it unconfined anyway (not recommended): {SandboxModes.OptionName} none.");
         }
 
+        if (probe.Relay is null)
+        {
+            // Fail closed: without a relay the server's only network path (the egress proxy) would be missing.
+            throw new UserInputException(
+                $"{SandboxModes.OptionName} {SandboxModes.Format(mode)}: refusing to start the server: neither socat nor node is " +
+                "available to run the egress relay inside the sandbox. Fix: install socat (apt-get install socat).");
+        }
+
         return new SandboxSelection(new BubblewrapServerLauncher(options), true, null, probe);
     }
 }
