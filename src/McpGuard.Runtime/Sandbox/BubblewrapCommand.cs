@@ -232,17 +232,20 @@ internal sealed class BubblewrapCommandBuilder(BubblewrapOptions options, Sandbo
         // /proc/net/tcp lists this namespace's sockets: local 127.0.0.1:PORT, remote 0, state 0A = LISTEN.
         var listenLine = "0100007F:" + options.RelayPort.ToString("X4", CultureInfo.InvariantCulture) + " 00000000:0000 0A";
         var attempts = Math.Max(1, (int)(options.RelayStartTimeout.TotalMilliseconds / 5)).ToString(CultureInfo.InvariantCulture);
-        // The relay's stdout goes to /dev/null: the server's stdout is the MCP channel and must carry nothing else.
+        // Polling starts with up to 200 builtin-only checks (no process start; socat usually binds within them), then
+        // falls back to 5 ms sleeps. The relay's stdout goes to /dev/null: the server's stdout is the MCP channel and must carry nothing else.
         var script = $$"""
             {{start}} </dev/null >/dev/null &
             relay=$!
             listening() { while read -r _ local remote state _; do [ "$local $remote $state" = "{{listenLine}}" ] && return 0; done </proc/net/tcp; return 1; }
             n=0
+            spin=0
             until listening; do
               if ! kill -0 "$relay" 2>/dev/null || [ "$n" -ge {{attempts}} ]; then
                 echo '{{SandboxPaths.StderrMarker}} the egress relay did not start; refusing to run the server without it (fail closed)' >&2
                 exit 125
               fi
+              if [ "$spin" -lt 200 ]; then spin=$((spin+1)); continue; fi
               n=$((n+1))
               {{tools.Sleep}} 0.005
             done
