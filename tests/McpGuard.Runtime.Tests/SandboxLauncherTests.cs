@@ -142,6 +142,22 @@ public sealed class SandboxLauncherTests
     }
 
     [Fact]
+    public async Task Build_MountInsideProtectedFolder_RefusedAndMissingProtectedPathIgnored()
+    {
+        await SandboxTestEnvironment.RequireLauncherAsync();
+        using var temp = new TempDirectory("mcpguard-sandbox-protected");
+        var dataDir = Directory.CreateDirectory(Path.Combine(temp.Path, "data", "sub")).Parent!.FullName;
+        var launcher = new BubblewrapServerLauncher(new BubblewrapOptions { ProtectedPaths = [dataDir, Path.Combine(temp.Path, "not-created-yet")] });
+
+        var e = Assert.Throws<SandboxLaunchException>(() =>
+            launcher.BuildCommand(new ServerLaunchSpec { Command = "node", ReadOnlyPaths = [Path.Combine(dataDir, "sub")] }));
+        Assert.Contains("protected", e.Message, StringComparison.Ordinal);
+
+        var masked = launcher.BuildCommand(new ServerLaunchSpec { Command = "node", ReadOnlyPaths = [temp.Path] });
+        Assert.Contains(dataDir, masked.Arguments);
+    }
+
+    [Fact]
     public async Task Start_NoRelayProgram_FailsClosed()
     {
         var probe = await SandboxTestEnvironment.RequireLauncherAsync();

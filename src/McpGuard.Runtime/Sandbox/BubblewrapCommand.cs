@@ -104,8 +104,17 @@ internal sealed class BubblewrapCommandBuilder(BubblewrapOptions options, Sandbo
         }
 
         // After the user's mounts, so a --ro/--rw that contains McpGuard's data dir still cannot reveal the CA key.
-        foreach (var masked in options.ProtectedPaths.Select(NormalizeMountPath))
+        var protectedPaths = options.ProtectedPaths
+            .Select(p => System.IO.Path.TrimEndingDirectorySeparator(System.IO.Path.GetFullPath(p)))
+            .Where(p => File.Exists(p) || Directory.Exists(p));
+        foreach (var masked in protectedPaths)
         {
+            // Fail closed: a mount inside a protected folder (the data dir with the CA key) is refused, not masked.
+            if (roPaths.Concat(rwPaths).FirstOrDefault(p => SandboxPaths.IsSameOrUnder(p, masked) && p != masked) is { } inside)
+            {
+                throw new SandboxLaunchException($"sandbox path '{inside}' is inside McpGuard's protected folder '{masked}'");
+            }
+
             if (!roPaths.Concat(rwPaths).Any(p => SandboxPaths.IsSameOrUnder(masked, p)))
             {
                 continue;
