@@ -74,6 +74,34 @@ public sealed class SandboxLauncherTests
     }
 
     [Fact]
+    public async Task Probe_BwrapFailsAtRunTime_UnavailableWithBwrapsReason()
+    {
+        using var temp = new TempDirectory("mcpguard-sandbox-fakebwrap");
+        // Stands in for a bwrap that AppArmor or a container profile stops at namespace creation.
+        var fake = temp.Write("bwrap", """
+            #!/bin/sh
+            if [ "$1" = "--version" ]; then echo "bubblewrap 0.8.0"; exit 0; fi
+            echo "bwrap: No permissions to create new namespace, likely because the kernel does not allow non-privileged user namespaces." >&2
+            exit 1
+            """);
+        if (!OperatingSystem.IsWindows())
+        {
+            File.SetUnixFileMode(fake, UnixFileMode.UserRead | UnixFileMode.UserExecute | UnixFileMode.UserWrite);
+        }
+        var options = new BubblewrapOptions { BwrapPath = fake };
+
+        var probe = await SandboxProbe.RunAsync(options, TestContext.Current.CancellationToken);
+        var refusal = await Assert.ThrowsAsync<UserInputException>(() =>
+            SandboxLauncherFactory.CreateAsync(SandboxMode.Auto, options, () => new RecordingUnconfinedLauncher(), TestContext.Current.CancellationToken));
+
+        Assert.False(probe.IsAvailable);
+        Assert.Contains("No permissions to create new namespace", probe.Reason, StringComparison.Ordinal);
+        Assert.False(string.IsNullOrWhiteSpace(probe.Remedy));
+        Assert.Contains("No permissions to create new namespace", refusal.Message, StringComparison.Ordinal);
+        Assert.Contains("Fix:", refusal.Message, StringComparison.Ordinal);
+    }
+
+    [Fact]
     public void Explain_BwrapError_NamesCauseAndFix()
     {
         var (reason, remedy) = SandboxProbe.Explain("bwrap: setting up uid map: Permission denied\n");
