@@ -34,17 +34,18 @@ public sealed class SandboxEgressTests
         var launcher = await SandboxTestEnvironment.RequireLauncherAsync();
         await using var rig = await SandboxTestEgressRig.StartAsync();
 
-        var run = await SandboxRunner.RunAsync(launcher, ClientSpec(rig, "fetch", "https", "axios", "http"));
+        var run = await SandboxRunner.RunAsync(launcher, ClientSpec(rig, "fetch", "fetch-gzip", "https", "axios", "http"));
 
         Assert.True(run.ExitCode == 0, $"exit {run.ExitCode}: {run.StandardError}");
         var results = ParseResults(run);
-        foreach (var client in new[] { "fetch", "https", "axios", "http" })
+        foreach (var client in new[] { "fetch", "fetch-gzip", "https", "axios", "http" })
         {
             var result = results[client];
             Assert.True(result.GetProperty("ok").GetBoolean(), $"{client}: {result} / stderr: {run.StandardError}");
             Assert.Equal(200, result.GetProperty("status").GetInt32());
         }
 
+        Assert.Equal("""{"ok":true,"compressed":true}""", results["fetch-gzip"].GetProperty("body").GetString());
         var received = rig.Server.Requests.ToArray();
         Assert.Contains(received, r => r is { Client: "fetch", Scheme: "https", Method: "POST", Body: """{"hello":"fetch"}""" });
         Assert.Contains(received, r => r is { Client: "https", Scheme: "https", Method: "GET" });

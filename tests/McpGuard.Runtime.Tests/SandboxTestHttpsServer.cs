@@ -69,6 +69,15 @@ internal sealed class SandboxTestHttpsServer : IAsyncDisposable
             context.Request.Scheme, context.Request.Method, context.Request.Host.Value ?? "", context.Request.Path.Value ?? "",
             context.Request.Headers["x-client"].FirstOrDefault(), body));
         context.Response.ContentType = "application/json";
+        if (context.Request.Path == "/gzip")
+        {
+            // Compressed body: the preload's fetch must decode it like Node's own fetch does.
+            context.Response.Headers.ContentEncoding = "gzip";
+            await using var gzip = new System.IO.Compression.GZipStream(context.Response.Body, System.IO.Compression.CompressionLevel.Fastest);
+            await gzip.WriteAsync("""{"ok":true,"compressed":true}"""u8.ToArray(), context.RequestAborted);
+            return;
+        }
+
         JsonNode answer;
         if (context.Request.Path == "/email" && context.Request.Method == "POST")
         {

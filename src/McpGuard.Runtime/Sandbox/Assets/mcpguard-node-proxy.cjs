@@ -138,6 +138,10 @@ function install(proxy) {
     const body = request.body ? Buffer.from(await request.arrayBuffer()) : undefined;
     const headers = {};
     request.headers.forEach((value, key) => { headers[key] = value; });
+    // The defaults Node's own fetch (undici) sends, so servers see the same request either way.
+    if (headers.accept === undefined) headers.accept = '*/*';
+    if (headers['user-agent'] === undefined) headers['user-agent'] = 'node';
+    if (headers['accept-encoding'] === undefined) headers['accept-encoding'] = 'gzip, deflate';
     if (body && headers['content-length'] === undefined) headers['content-length'] = String(body.length);
     const module = url.protocol === 'https:' ? https : http;
     const res = await new Promise((resolve, reject) => {

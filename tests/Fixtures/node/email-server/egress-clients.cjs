@@ -1,6 +1,6 @@
 // SYNTHETIC TEST FIXTURE (McpGuard): exercises Node's HTTP clients from inside the sandbox; talks only to 127.0.0.1
 // (every name below is mapped to a loopback port by the test's proxy).
-// Usage: node egress-clients.cjs CLIENT... where CLIENT is fetch | https | axios | http | direct | direct-ip:PORT
+// Usage: node egress-clients.cjs CLIENT... where CLIENT is fetch | fetch-gzip | https | axios | http | direct | direct-ip:PORT
 // Prints one JSON line per client: {"client", "ok", "status", "body"} or {"client", "ok": false, "error"}.
 const https = require('node:https');
 const http = require('node:http');
@@ -20,6 +20,10 @@ const clients = {
   async fetch() {
     const res = await fetch(httpsUrl, { method: 'POST', headers: { 'content-type': 'application/json', 'x-client': 'fetch' }, body: '{"hello":"fetch"}' });
     return { status: res.status, body: await res.text() };
+  },
+  async 'fetch-gzip'() {
+    const res = await fetch('https://api.example.test/gzip', { headers: { 'x-client': 'fetch-gzip' } });
+    return { status: res.status, body: JSON.stringify(await res.json()) };
   },
   https() {
     return new Promise((resolve, reject) => {
