@@ -151,7 +151,8 @@ public sealed class SandboxLauncherTests
         var command = launcher.BuildCommand(new ServerLaunchSpec { Command = "node", EgressSocketPath = rig.Proxy.SocketPath, TrustBundlePath = rig.TrustBundle });
 
         Assert.Equal(SandboxPaths.TrustBundle, command.Environment["SSL_CERT_FILE"]);
-        Assert.Equal(SandboxPaths.NodeExtraCaCerts, command.Environment["NODE_EXTRA_CA_CERTS"]);
+        Assert.Equal(SandboxPaths.NodeExtraCaCerts, command.Environment["MCPGUARD_NODE_EXTRA_CA"]);
+        Assert.False(command.Environment.ContainsKey("NODE_EXTRA_CA_CERTS"), "the preload adds the CA lazily instead");
         var args = command.Arguments.ToList();
         var extraFile = args[args.IndexOf(SandboxPaths.NodeExtraCaCerts) - 1];
         var extra = new System.Security.Cryptography.X509Certificates.X509Certificate2Collection();

@@ -199,7 +199,13 @@ internal sealed class BubblewrapCommandBuilder(BubblewrapOptions options, Sandbo
                 env[name] = value;
             }
 
-            if (nodeExtraCa is not null)
+            if (preload && spec.TrustBundlePath is not null)
+            {
+                // The preload adds the CA on the first TLS connection; NODE_EXTRA_CA_CERTS would cost every start.
+                env.Remove("NODE_EXTRA_CA_CERTS");
+                env["MCPGUARD_NODE_EXTRA_CA"] = nodeExtraCa ?? SandboxPaths.TrustBundle;
+            }
+            else if (nodeExtraCa is not null)
             {
                 env["NODE_EXTRA_CA_CERTS"] = nodeExtraCa;
             }

@@ -29,6 +29,9 @@ if (!globalThis.__mcpguardNodeProxy) {
   } catch {
     process.stderr.write(`${MARKER} ignoring unparsable proxy URL in HTTP(S)_PROXY\n`);
   }
+  if (process.env.MCPGUARD_NODE_EXTRA_CA) {
+    trustExtraCaLazily(process.env.MCPGUARD_NODE_EXTRA_CA);
+  }
   if (proxy && proxy.protocol === 'http:') {
     install(proxy);
   }
@@ -187,6 +190,33 @@ function install(proxy) {
     Object.defineProperty(response, 'url', { value: url.href });
     return response;
   }
+}
+
+// Same trust as NODE_EXTRA_CA_CERTS (Node's bundled roots plus the extra CAs), but built on the first TLS connection
+// instead of at every start-up: NODE_EXTRA_CA_CERTS makes Node 20 build its whole root store eagerly (~20 ms CPU).
+// Only connections that bring no trust or context options of their own get the shared context.
+function trustExtraCaLazily(file) {
+  const contextKeys = ['ca', 'cert', 'key', 'pfx', 'passphrase', 'ciphers', 'ecdhCurve', 'minVersion', 'maxVersion',
+    'secureProtocol', 'secureOptions', 'sigalgs', 'crl', 'dhparam', 'privateKeyEngine', 'privateKeyIdentifier', 'secureContext'];
+  let shared = null;
+  const sharedContext = () => {
+    if (!shared) {
+      shared = tls.createSecureContext({ ca: [...tls.rootCertificates, require('node:fs').readFileSync(file, 'utf8')] });
+    }
+    return shared;
+  };
+  const originalConnect = tls.connect;
+  tls.connect = function mcpguardTlsConnect(...args) {
+    const index = args.findIndex((a) => a !== null && typeof a === 'object');
+    if (index >= 0 && !contextKeys.some((k) => args[index][k] !== undefined)) {
+      args[index] = { ...args[index], secureContext: sharedContext() };
+    } else if (index < 0) {
+      // tls.connect(port[, host][, callback]): the options object goes before the callback.
+      const at = typeof args[args.length - 1] === 'function' ? args.length - 1 : args.length;
+      args.splice(at, 0, { secureContext: sharedContext() });
+    }
+    return originalConnect.apply(this, args);
+  };
 }
 
 function normalizeRequestArgs(args) {
