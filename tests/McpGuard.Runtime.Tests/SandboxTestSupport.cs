@@ -1,4 +1,3 @@
-using System.Diagnostics;
 using System.Security.Cryptography;
 using System.Security.Cryptography.X509Certificates;
 using System.Text;
@@ -110,25 +109,5 @@ internal sealed class SandboxTestCertificates : IDisposable
     {
         Ca.Dispose();
         _caKey.Dispose();
-    }
-}
-
-/// <summary>Stopwatch-free helper: waits for a condition the test cannot await directly (bounded, polled).</summary>
-internal static class Eventually
-{
-    public static async Task<bool> TrueAsync(Func<bool> condition, TimeSpan timeout)
-    {
-        var watch = Stopwatch.StartNew();
-        while (!condition())
-        {
-            if (watch.Elapsed > timeout)
-            {
-                return false;
-            }
-
-            await Task.Delay(20, TestContext.Current.CancellationToken);
-        }
-
-        return true;
     }
 }
