@@ -16,6 +16,12 @@ public sealed record ServerLaunchSpec
 
     /// <summary>The egress proxy's Unix socket for this server; the sandbox relays 127.0.0.1 traffic to it.</summary>
     public string? EgressSocketPath { get; init; }
+
+    /// <summary>
+    /// PEM bundle the server must trust (McpGuard's local CA plus the system roots), mounted read-only and named by
+    /// NODE_EXTRA_CA_CERTS, SSL_CERT_FILE and the usual variables. Never the CA's private key.
+    /// </summary>
+    public string? TrustBundlePath { get; init; }
 }
 
 /// <summary>A running server process with its stdio.</summary>
