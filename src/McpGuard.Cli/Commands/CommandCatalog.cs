@@ -8,5 +8,9 @@ internal static class CommandCatalog
     public static IEnumerable<Command> Create(CliContext context) =>
     [
         RulesCommand.Create(context),
+        RunCommand.Create(context),
+        LockCommand.Create(context),
+        VerifyCommand.Create(context),
+        ApproveCommand.Create(context),
     ];
 }

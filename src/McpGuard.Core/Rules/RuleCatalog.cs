@@ -14,6 +14,7 @@ public static class RuleCatalog
     public static IReadOnlyList<RuleDescriptor> All { get; } =
     [
         .. GeneralRules.All,
+        .. ProxyRules.All,
     ];
 
     private static readonly FrozenDictionary<string, RuleDescriptor> s_byId =
