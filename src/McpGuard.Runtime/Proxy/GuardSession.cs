@@ -150,7 +150,11 @@ internal sealed partial class GuardSession
     {
         try
         {
-            await reader.RunAsync((frame, status) => handler(frame, status, cancellationToken), cancellationToken);
+            await reader.RunAsync((frame, status) => handler(frame, status, cancellationToken), async () =>
+            {
+                await _toServer.FlushAsync(cancellationToken);
+                await _toClient.FlushAsync(cancellationToken);
+            }, cancellationToken);
         }
         catch (Exception ex) when (ex is OperationCanceledException or IOException or ObjectDisposedException)
         {
@@ -192,7 +196,7 @@ internal sealed partial class GuardSession
         {
             case FrameKind.Invalid:
             case FrameKind.Batch:
-                await RejectClientFrameAsync(envelope.Id, envelope.Kind == FrameKind.Batch ? GuardErrorCodes.InvalidRequest : ErrorCodeFor(envelope.Problem),
+                await RejectClientFrameAsync(envelope.Id ?? RecoverId(frame.Span), envelope.Kind == FrameKind.Batch ? GuardErrorCodes.InvalidRequest : ErrorCodeFor(envelope.Problem),
                     envelope.Problem ?? "nested batch", ct);
                 return;
 
@@ -388,7 +392,7 @@ internal sealed partial class GuardSession
         {
             case FrameKind.Invalid:
             case FrameKind.Batch:
-                await RejectServerFrameAsync(envelope.Id, envelope.Problem ?? "nested batch", ct);
+                await RejectServerFrameAsync(envelope.Id ?? RecoverId(frame.Span), envelope.Problem ?? "nested batch", ct);
                 return;
 
             case FrameKind.Request:
