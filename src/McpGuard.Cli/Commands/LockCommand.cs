@@ -21,7 +21,7 @@ internal static class LockCommand
         launch.AddTo(command);
         command.SetAction(async (parse, ct) =>
         {
-            var lockFile = launch.LoadLock(parse, context) ?? new LockFile();
+            var lockFile = launch.LoadLock(parse, context, explicitMustExist: false) ?? new LockFile();
             var (name, serverCommand) = ServerFor(parse, launch, lockFile, context);
             var tools = await ListToolsAsync(parse, launch, services, context, serverCommand, ct);
             var entry = Build(serverCommand, tools, context.WorkingDirectory);

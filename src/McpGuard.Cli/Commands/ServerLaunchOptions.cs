@@ -55,12 +55,12 @@ internal sealed class ServerLaunchOptions
         Path.GetFullPath(parse.GetValue(Lock) ?? LockFile.DefaultFileName, context.WorkingDirectory);
 
     /// <summary>The lock if the file exists (explicit --lock must exist); null otherwise.</summary>
-    public LockFile? LoadLock(ParseResult parse, CliContext context)
+    public LockFile? LoadLock(ParseResult parse, CliContext context, bool explicitMustExist = true)
     {
         var path = LockPath(parse, context);
         if (!File.Exists(path))
         {
-            return parse.GetValue(Lock) is null ? null : throw new UserInputException($"--lock {path}: file not found");
+            return parse.GetValue(Lock) is null || !explicitMustExist ? null : throw new UserInputException($"--lock {path}: file not found");
         }
 
         return LockFileSerializer.Load(path);

@@ -104,7 +104,9 @@ internal sealed partial class GuardSession
             await FailAllPendingAsync(reason, CancellationToken.None);
             await Quietly(NotifyClientAsync(reason));
             clientCts.Cancel();
-            await Quietly(clientPump);
+
+            // Reads from a console stdin ignore cancellation; do not wait on one forever (the process is ending anyway).
+            await Quietly(clientPump.WaitAsync(TimeSpan.FromSeconds(1), CancellationToken.None));
             await _toServer.CompleteAsync();
         }
 

@@ -30,7 +30,7 @@ internal static class NodeFixtures
     {
         get
         {
-            var configuration = new DirectoryInfo(AppContext.BaseDirectory).Parent!.Parent!.Name;
+            var configuration = new DirectoryInfo(Path.TrimEndingDirectorySeparator(AppContext.BaseDirectory)).Parent!.Name;
             var dll = Path.Combine(RepoPaths.Root, "src", "McpGuard.Cli", "bin", configuration, "net10.0", "mcpguard.dll");
             return File.Exists(dll) ? dll : throw new InvalidOperationException("mcpguard.dll not built at " + dll);
         }
