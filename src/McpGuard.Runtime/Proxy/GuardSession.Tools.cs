@@ -55,7 +55,7 @@ internal sealed partial class GuardSession
                 if (hide)
                 {
                     hidden.Add(i);
-                    hiddenNames.Add(JsonValue.Create(tool.Name));
+                    hiddenNames.Add((JsonNode?)JsonValue.Create(tool.Name));
                 }
 
                 if (decision != "allow")
