@@ -133,6 +133,23 @@ public sealed class McpGuardCliTests
     }
 
     [Fact]
+    public async Task Run_InstalledPackageIntegrityChanged_RefusesToStart()
+    {
+        using var dir = new TempDirectory();
+        var script = dir.Write("node_modules/mail-mcp/index.js", "// synthetic fixture; never started by this test");
+        dir.Write("node_modules/mail-mcp/package.json", """{"name":"mail-mcp","version":"1.0.16"}""");
+        dir.Write("node_modules/.package-lock.json", """{"packages":{"node_modules/mail-mcp":{"version":"1.0.16","integrity":"sha512-NEW"}}}""");
+        var lockPath = dir.Write("mcpguard.lock.json", "{\"version\":1,\"servers\":{\"mail\":{\"command\":\"node\",\"args\":[" + JsonValue.Create(script).ToJsonString()
+            + "],\"package\":{\"name\":\"mail-mcp\",\"version\":\"1.0.16\",\"integrity\":\"sha512-OLD\"},\"tools\":{}}}}");
+
+        var (code, _, err) = await RunAsync("dotnet", Guard("run", "--sandbox", "none", "--", "node", script), cwd: dir.Path);
+        Assert.Equal(1, code);
+        Assert.Contains("MCPG505", err);
+        Assert.Contains("sha512-OLD", err);
+        Assert.Equal(1, (await RunAsync("dotnet", Guard("verify", "--lock", lockPath), cwd: dir.Path)).Code);
+    }
+
+    [Fact]
     public async Task Run_PolicyFileWithError_RefusesToStartNamingFileAndLine()
     {
         using var dir = new TempDirectory();
