@@ -21,14 +21,8 @@ internal sealed partial class GuardSession
     /// <summary>Judges each listed tool; returns the frame to forward (rewritten when tools are hidden) or null when refused.</summary>
     private async ValueTask<ReadOnlyMemory<byte>?> InspectToolsListAsync(ReadOnlyMemory<byte> frame, JsonRpcId id, bool firstPage, CancellationToken ct)
     {
-        JsonDocument document;
-        try
+        if (await ParseAnswerAsync(frame, id, "tools/list result", ct) is not { } document)
         {
-            document = JsonDocument.Parse(frame, s_strict with { MaxDepth = _limits.MaxJsonDepth });
-        }
-        catch (JsonException ex)
-        {
-            await RejectAnswerAsync(id, "tools/list result rejected: " + ex.Message, ct);
             return null;
         }
 
@@ -185,14 +179,8 @@ internal sealed partial class GuardSession
     /// <summary>Scans the text of a tool result; strips flagged text when the policy says so.</summary>
     private async ValueTask<ReadOnlyMemory<byte>?> InspectToolResultAsync(ReadOnlyMemory<byte> frame, JsonRpcId id, string tool, CancellationToken ct)
     {
-        JsonDocument document;
-        try
+        if (await ParseAnswerAsync(frame, id, "tool result", ct) is not { } document)
         {
-            document = JsonDocument.Parse(frame, s_strict with { MaxDepth = _limits.MaxJsonDepth });
-        }
-        catch (JsonException ex)
-        {
-            await RejectAnswerAsync(id, "tool result rejected: " + ex.Message, ct);
             return null;
         }
 
@@ -259,6 +247,20 @@ internal sealed partial class GuardSession
                     w.WriteEndArray();
                 }
             });
+        }
+    }
+
+    /// <summary>Strict parse of an inspected answer (duplicate keys refused); on failure the client gets an error instead.</summary>
+    private async ValueTask<JsonDocument?> ParseAnswerAsync(ReadOnlyMemory<byte> frame, JsonRpcId id, string what, CancellationToken ct)
+    {
+        try
+        {
+            return JsonDocument.Parse(frame, s_strict with { MaxDepth = _limits.MaxJsonDepth });
+        }
+        catch (JsonException ex)
+        {
+            await RejectAnswerAsync(id, $"{what} rejected: {ex.Message}", ct);
+            return null;
         }
     }
 
