@@ -138,7 +138,8 @@ public sealed class SdkClientThroughProxyTests
 
             var echo = await client.CallToolAsync("echo", new Dictionary<string, object?> { ["message"] = "through mcpguard" }, cancellationToken: Ct);
             Assert.Contains("through mcpguard", ((TextContentBlock)echo.Content[0]).Text);
-            Assert.True(failures.Count <= 3, string.Join("\n", failures));
+            // Seen: only get-annotated-message, whose annotated content the SDK client cannot deserialize.
+            Assert.All(failures, f => Assert.Contains("C# SDK could not read", f));
         }
 
         var result2 = await session.WaitAsync(TimeSpan.FromSeconds(30), Ct);
