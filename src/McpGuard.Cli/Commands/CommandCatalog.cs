@@ -14,5 +14,9 @@ internal static class CommandCatalog
         AuditCommand.Create(context),
         AnalyzeToolsCommand.CreateStandalone(context), // temporary: folded into the package 'analyze' at merge
         MailAuditCommand.Create(context),
+        RunCommand.Create(context),
+        LockCommand.Create(context),
+        VerifyCommand.Create(context),
+        ApproveCommand.Create(context),
     ];
 }

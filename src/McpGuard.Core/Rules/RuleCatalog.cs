@@ -18,6 +18,7 @@ public static class RuleCatalog
         .. ToolDescriptionRules.All,
         .. EgressRules.All,
         .. MailAuditRules.All,
+        .. ProxyRules.All,
     ];
 
     private static readonly FrozenDictionary<string, RuleDescriptor> s_byId =

@@ -1,0 +1,129 @@
+using System.CommandLine;
+using McpGuard.Core;
+using McpGuard.Runtime.Policy;
+using McpGuard.Runtime.Processes;
+using McpGuard.Runtime.Proxy;
+using McpGuard.Verify.Lock;
+
+namespace McpGuard.Cli.Commands;
+
+/// <summary>
+/// <c>mcpguard run [options] -- &lt;server command&gt;</c>: what a client config launches instead of the server.
+/// Exit codes: 0 = the client disconnected and the server was stopped; 1 = the server exited on its own (crash
+/// or exit), or start was refused because the installed package differs from the lock; 2 = usage, policy or
+/// lock-file error, or the server command could not be started.
+/// </summary>
+internal static class RunCommand
+{
+    public static Command Create(CliContext context, RunServices? services = null)
+    {
+        services ??= RunServices.Default;
+        var launch = new ServerLaunchOptions();
+        var policy = new Option<string?>("--policy") { Description = "Policy file (YAML or JSON, see docs/policy.md): allowed/denied tools, argument constraints, actions." };
+        var denyTool = new Option<string[]>("--deny-tool") { Description = "Refuse and hide this tool (name or glob; repeatable)." };
+        var allowTool = new Option<string[]>("--allow-tool") { Description = "Allow only the tools named (name or glob; repeatable)." };
+        var audit = new Option<string?>("--audit") { Description = "Append the audit log to this file." };
+        var maxFrame = new Option<int?>("--max-frame-bytes") { Description = $"Largest JSON-RPC message accepted from either side (default {GuardLimits.Default.MaxFrameBytes})." };
+        var maxInFlight = new Option<int?>("--max-in-flight") { Description = $"Most requests waiting for an answer at once (default {GuardLimits.Default.MaxRequestsInFlight})." };
+        var timeout = new Option<int?>("--call-timeout") { Description = $"Seconds before an unanswered request gets a timeout error (default {GuardLimits.Default.RequestTimeout.TotalSeconds:0})." };
+
+        var command = new Command("run", "Run an MCP server behind McpGuard's guarded stdio proxy (use in a client config: mcpguard run -- <server command>).");
+        launch.AddTo(command);
+        command.Add(policy);
+        command.Add(denyTool);
+        command.Add(allowTool);
+        command.Add(audit);
+        command.Add(maxFrame);
+        command.Add(maxInFlight);
+        command.Add(timeout);
+        command.SetAction(async (parse, ct) =>
+        {
+            var serverCommand = parse.GetValue(launch.Command) ?? [];
+            if (serverCommand.Length == 0)
+            {
+                throw new UserInputException("run needs the server command after --, e.g. mcpguard run -- npx -y @modelcontextprotocol/server-everything");
+            }
+
+            GuardLimits limits;
+            try
+            {
+                limits = (GuardLimits.Default with
+                {
+                    MaxFrameBytes = parse.GetValue(maxFrame) ?? GuardLimits.Default.MaxFrameBytes,
+                    MaxRequestsInFlight = parse.GetValue(maxInFlight) ?? GuardLimits.Default.MaxRequestsInFlight,
+                    RequestTimeout = parse.GetValue(timeout) is { } s ? TimeSpan.FromSeconds(s) : GuardLimits.Default.RequestTimeout,
+                }).Validate();
+            }
+            catch (ArgumentOutOfRangeException ex)
+            {
+                throw new UserInputException($"limit out of range: {ex.ParamName} ({ex.ActualValue})", ex);
+            }
+
+            var lockFile = launch.LoadLock(parse, context);
+            var name = ServerLaunchOptions.ResolveName(parse.GetValue(launch.Name), lockFile, serverCommand, context.WorkingDirectory);
+            var policyPath = parse.GetValue(policy);
+            var guardPolicy = policyPath is null ? GuardPolicy.Empty : PolicyLoader.Load(Path.GetFullPath(policyPath, context.WorkingDirectory));
+            var serverPolicy = guardPolicy.For(name);
+            serverPolicy = serverPolicy with
+            {
+                DenyTools = [.. serverPolicy.DenyTools, .. parse.GetValue(denyTool) ?? []],
+                AllowTools = [.. serverPolicy.AllowTools, .. parse.GetValue(allowTool) ?? []],
+            };
+
+            LockedServer? pins = null;
+            if (lockFile is not null && lockFile.Servers.TryGetValue(name, out var locked))
+            {
+                pins = locked;
+                var problems = LockVerifier.CheckPackage(name, locked with { Command = serverCommand[0], Args = [.. serverCommand.Skip(1)] }, context.WorkingDirectory);
+                if (problems.Count > 0)
+                {
+                    // Fail closed: a package that is not the approved one never starts under this lock.
+                    context.Error.WriteLine($"mcpguard: refusing to start '{name}' ({Core.Rules.ProxyRules.PackageIntegrityChanged.Id}): {problems[0].Message}. Review it, then run 'mcpguard lock --name {name} -- ...' again.");
+                    return 1;
+                }
+            }
+            else if (lockFile is not null)
+            {
+                context.Error.WriteLine($"mcpguard: no pins for server '{name}' in the lock file; tool definitions are not checked (run 'mcpguard lock --name {name} -- ...').");
+            }
+
+            var launcher = services.ResolveLauncher(parse.GetValue(launch.Sandbox) ?? "auto", context.Error);
+            await using var auditSink = services.OpenAudit(parse.GetValue(audit) is { } a ? Path.GetFullPath(a, context.WorkingDirectory) : null);
+            IServerProcess server;
+            try
+            {
+                server = await launcher.StartAsync(launch.Spec(parse, context, serverCommand), ct);
+            }
+            catch (ServerStartException ex)
+            {
+                throw new UserInputException(ex.Message, ex);
+            }
+
+            await using (server)
+            {
+                var result = await GuardProxy.RunAsync(
+                    new GuardOptions { ServerName = name, Policy = serverPolicy, Limits = limits, Pins = pins },
+                    new GuardServices
+                    {
+                        Audit = auditSink,
+                        Scanner = services.Scanner,
+                        Redactor = services.Redactor,
+                        Calls = services.Calls,
+                        Diagnostics = context.Error,
+                    },
+                    context.StandardInput ?? Console.OpenStandardInput(),
+                    context.StandardOutput ?? Console.OpenStandardOutput(),
+                    server,
+                    ct);
+                if (result.End == SessionEnd.ServerExited)
+                {
+                    context.Error.WriteLine($"mcpguard: server '{name}' exited" + (result.ServerExitCode is { } code ? $" with code {code}" : ""));
+                    return 1;
+                }
+
+                return 0;
+            }
+        });
+        return command;
+    }
+}

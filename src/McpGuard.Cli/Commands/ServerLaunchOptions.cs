@@ -1,0 +1,98 @@
+using System.CommandLine;
+using McpGuard.Core;
+using McpGuard.Runtime.Processes;
+using McpGuard.Verify.Lock;
+
+namespace McpGuard.Cli.Commands;
+
+/// <summary>Options shared by run, lock and approve: which server, how to launch it, which lock file.</summary>
+internal sealed class ServerLaunchOptions
+{
+    public Option<string?> Name { get; } = new("--name")
+    {
+        Description = "The server's name (key in the lock and policy files). Default: the lock entry with the same command, else the npm package name, else the script name.",
+    };
+
+    public Option<string?> Lock { get; } = new("--lock")
+    {
+        Description = "Lock file with the approved tools and package (default: ./mcpguard.lock.json).",
+    };
+
+    public Option<string[]> PassEnv { get; } = new("--pass-env")
+    {
+        Description = "Pass this environment variable to the server (repeatable). Only PATH, HOME, locale and temp basics pass otherwise.",
+        AllowMultipleArgumentsPerToken = false,
+    };
+
+    public Option<string> Sandbox { get; } = new("--sandbox")
+    {
+        Description = "Confinement for the server: auto (best available), bwrap (bubblewrap, fail if unavailable) or none (unconfined, warned).",
+        DefaultValueFactory = _ => "auto",
+    };
+
+    public Argument<string[]> Command { get; } = new("command")
+    {
+        Description = "The server command and its arguments, after --.",
+        Arity = ArgumentArity.ZeroOrMore,
+    };
+
+    public ServerLaunchOptions AddTo(Command command, bool withCommand = true)
+    {
+        Sandbox.AcceptOnlyFromAmong("auto", "bwrap", "none");
+        command.Add(Name);
+        command.Add(Lock);
+        command.Add(PassEnv);
+        command.Add(Sandbox);
+        if (withCommand)
+        {
+            command.Add(Command);
+        }
+
+        return this;
+    }
+
+    public string LockPath(ParseResult parse, CliContext context) =>
+        Path.GetFullPath(parse.GetValue(Lock) ?? LockFile.DefaultFileName, context.WorkingDirectory);
+
+    /// <summary>The lock if the file exists (explicit --lock must exist); null otherwise.</summary>
+    public LockFile? LoadLock(ParseResult parse, CliContext context, bool explicitMustExist = true)
+    {
+        var path = LockPath(parse, context);
+        if (!File.Exists(path))
+        {
+            return parse.GetValue(Lock) is null || !explicitMustExist ? null : throw new UserInputException($"--lock {path}: file not found");
+        }
+
+        return LockFileSerializer.Load(path);
+    }
+
+    public ServerLaunchSpec Spec(ParseResult parse, CliContext context, IReadOnlyList<string> command) => new()
+    {
+        Command = command[0],
+        Arguments = [.. command.Skip(1)],
+        WorkingDirectory = context.WorkingDirectory,
+        Environment = ServerEnvironment.Build(context.GetEnvironmentVariable, parse.GetValue(PassEnv) ?? []),
+    };
+
+    /// <summary>--name, else the lock entry launched the same way, else the package name, else the script's name.</summary>
+    public static string ResolveName(string? explicitName, LockFile? lockFile, IReadOnlyList<string> command, string workingDirectory)
+    {
+        if (!string.IsNullOrWhiteSpace(explicitName))
+        {
+            return explicitName;
+        }
+
+        if (lockFile?.Servers.FirstOrDefault(s => s.Value.Command == command[0] && s.Value.Args.SequenceEqual(command.Skip(1))) is { Key: not null } match)
+        {
+            return match.Key;
+        }
+
+        if (InstalledPackageLocator.Locate(command[0], command.Skip(1), workingDirectory) is { } package)
+        {
+            return package.Name;
+        }
+
+        var script = command.Skip(1).FirstOrDefault(a => !a.StartsWith('-')) ?? command[0];
+        return Path.GetFileNameWithoutExtension(script);
+    }
+}

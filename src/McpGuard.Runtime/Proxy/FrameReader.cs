@@ -1,0 +1,147 @@
+using System.Buffers;
+using System.IO.Pipelines;
+
+namespace McpGuard.Runtime.Proxy;
+
+/// <summary>What the reader hands to the session for each newline-delimited frame.</summary>
+public enum FrameStatus
+{
+    Complete,
+
+    /// <summary>The line exceeded <see cref="GuardLimits.MaxFrameBytes"/>; its bytes were discarded up to the next newline.</summary>
+    Oversize,
+
+    /// <summary>The peer closed the stream in the middle of a line.</summary>
+    Truncated,
+}
+
+/// <summary>
+/// Newline-delimited framing over a <see cref="PipeReader"/> (MCP stdio: one JSON-RPC message per line, no
+/// embedded newlines). A line longer than the limit is skipped to its end rather than buffered, so a
+/// never-ending line costs at most <see cref="GuardLimits.MaxFrameBytes"/> of memory.
+/// </summary>
+internal sealed class FrameReader(PipeReader reader, int maxFrameBytes)
+{
+    /// <summary>
+    /// Calls <paramref name="onFrame"/> for each frame until the stream ends or the token fires. The memory passed is
+    /// valid only during the call (it is the pipe's buffer or a pooled copy for frames spanning segments).
+    /// </summary>
+    /// <remarks><paramref name="onDrained"/> runs when every complete frame read so far was handled, before waiting for
+    /// more input: the place to flush coalesced writes (one write syscall per burst instead of per frame).</remarks>
+    public async Task RunAsync(Func<ReadOnlyMemory<byte>, FrameStatus, ValueTask> onFrame, Func<ValueTask> onDrained, CancellationToken cancellationToken)
+    {
+        var skipping = false;
+        long skipped = 0;
+        while (true)
+        {
+            var result = await reader.ReadAsync(cancellationToken);
+            var buffer = result.Buffer;
+            while (true)
+            {
+                var sequenceReader = new SequenceReader<byte>(buffer);
+                if (!sequenceReader.TryReadTo(out ReadOnlySequence<byte> line, (byte)'\n'))
+                {
+                    break;
+                }
+
+                buffer = buffer.Slice(sequenceReader.Position);
+                if (skipping)
+                {
+                    skipping = false;
+                    skipped = 0;
+                    continue;
+                }
+
+                if (line.Length > maxFrameBytes)
+                {
+                    await onFrame(Prefix(line), FrameStatus.Oversize);
+                    continue;
+                }
+
+                await Deliver(line, FrameStatus.Complete, onFrame);
+            }
+
+            if (!skipping && buffer.Length > maxFrameBytes)
+            {
+                // Report once with a prefix (id recovery may still work), then drop bytes until the newline.
+                await onFrame(Prefix(buffer), FrameStatus.Oversize);
+                skipping = true;
+            }
+
+            if (skipping)
+            {
+                skipped += buffer.Length;
+                buffer = buffer.Slice(buffer.End);
+            }
+
+            if (result.IsCompleted || result.IsCanceled)
+            {
+                if (!skipping && !IsBlank(buffer))
+                {
+                    await Deliver(buffer, FrameStatus.Truncated, onFrame);
+                }
+
+                await onDrained();
+
+                reader.AdvanceTo(buffer.End);
+                await reader.CompleteAsync();
+                return;
+            }
+
+            reader.AdvanceTo(buffer.Start, buffer.End);
+            await onDrained();
+        }
+    }
+
+    private static async ValueTask Deliver(ReadOnlySequence<byte> line, FrameStatus status, Func<ReadOnlyMemory<byte>, FrameStatus, ValueTask> onFrame)
+    {
+        // A CR before LF is JSON whitespace; trimming it keeps CRLF peers working and the forwarded line clean.
+        if (line.Length > 0 && line.Slice(line.Length - 1).FirstSpan[0] == (byte)'\r')
+        {
+            line = line.Slice(0, line.Length - 1);
+        }
+
+        if (IsBlank(line))
+        {
+            return;
+        }
+
+        if (line.IsSingleSegment)
+        {
+            await onFrame(line.First, status);
+            return;
+        }
+
+        var length = (int)line.Length;
+        var rented = ArrayPool<byte>.Shared.Rent(length);
+        try
+        {
+            line.CopyTo(rented);
+            await onFrame(rented.AsMemory(0, length), status);
+        }
+        finally
+        {
+            ArrayPool<byte>.Shared.Return(rented);
+        }
+    }
+
+    /// <summary>The first 4 KiB of an oversize line: enough to find an "id" that comes first, bounded in cost.</summary>
+    private static ReadOnlyMemory<byte> Prefix(ReadOnlySequence<byte> line) =>
+        line.Slice(0, Math.Min(line.Length, 4096)).ToArray();
+
+    private static bool IsBlank(ReadOnlySequence<byte> buffer)
+    {
+        foreach (var segment in buffer)
+        {
+            foreach (var b in segment.Span)
+            {
+                if (b is not ((byte)' ' or (byte)'\t' or (byte)'\r' or (byte)'\n'))
+                {
+                    return false;
+                }
+            }
+        }
+
+        return true;
+    }
+}
