@@ -14,6 +14,8 @@ public static class RuleCatalog
     public static IReadOnlyList<RuleDescriptor> All { get; } =
     [
         .. GeneralRules.All,
+        .. AnalysisRules.All,
+        .. DiffRules.All,
     ];
 
     private static readonly FrozenDictionary<string, RuleDescriptor> s_byId =
