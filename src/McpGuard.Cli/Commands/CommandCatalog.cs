@@ -8,5 +8,7 @@ internal static class CommandCatalog
     public static IEnumerable<Command> Create(CliContext context) =>
     [
         RulesCommand.Create(context),
+        AnalyzeCommand.Create(context),
+        DiffCommand.Create(context),
     ];
 }
