@@ -24,6 +24,20 @@ internal static class JavaScriptTestSupport
     public static IReadOnlyList<Finding> With(this PackageAnalysis analysis, string ruleId) =>
         analysis.Findings.Where(f => f.RuleId == ruleId).ToList();
 
+    /// <summary>The shared corpus (../shared/corpus beside the repository, or $MCPGUARD_CORPUS for a worktree elsewhere).</summary>
+    public static string Corpus
+    {
+        get
+        {
+            var path = Directory.Exists(McpGuard.TestSupport.RepoPaths.Corpus)
+                ? McpGuard.TestSupport.RepoPaths.Corpus
+                : Environment.GetEnvironmentVariable("MCPGUARD_CORPUS");
+            Assert.True(path is not null && Directory.Exists(path),
+                $"The shared corpus is missing: expected {McpGuard.TestSupport.RepoPaths.Corpus} or MCPGUARD_CORPUS.");
+            return path!;
+        }
+    }
+
     public static string FixturePath(string name) =>
         Path.Combine(McpGuard.TestSupport.RepoPaths.Fixtures, "postmark-synthetic", name);
 

@@ -43,9 +43,22 @@ public sealed class NpmRegistryClient(HttpClient http, Uri registry, PackageCach
     public async Task<RegistryVersion> ResolveAsync(string name, string? versionOrTag, CancellationToken cancellationToken)
     {
         var packument = await GetPackumentAsync(name, cancellationToken).ConfigureAwait(false);
+        try
+        {
+            return Resolve(packument, name, versionOrTag);
+        }
+        catch (InvalidOperationException ex)
+        {
+            // A packument with the wrong JSON types is refused, not half-trusted.
+            throw new PackageLoadException($"registry {_registry} returned a malformed packument for '{name}' ({ex.Message})", ex);
+        }
+    }
+
+    private RegistryVersion Resolve(JsonObject packument, string name, string? versionOrTag)
+    {
         var versions = packument["versions"] as JsonObject;
         var wanted = versionOrTag ?? "latest";
-        if (versions?[wanted] is null && packument["dist-tags"]?[wanted]?.GetValue<string>() is { } tagged)
+        if (versions?[wanted] is null && (packument["dist-tags"] as JsonObject)?[wanted]?.GetValue<string>() is { } tagged)
         {
             wanted = tagged;
         }

@@ -138,11 +138,11 @@ internal static partial class ManifestAnalyzer
         }
 
         AddUrl(Text(manifest["homepage"]));
-        AddUrl(Text(manifest["repository"]) ?? Text(manifest["repository"]?["url"]));
-        AddUrl(Text(manifest["bugs"]?["url"]));
-        AddUrl(Text(manifest["bugs"]?["email"]));
-        AddUrl(Text(manifest["author"]?["email"]));
-        AddUrl(Text(manifest["author"]?["url"]));
+        AddUrl(Text(manifest["repository"]) ?? Text((manifest["repository"] as JsonObject)?["url"]));
+        AddUrl(Text((manifest["bugs"] as JsonObject)?["url"]));
+        AddUrl(Text((manifest["bugs"] as JsonObject)?["email"]));
+        AddUrl(Text((manifest["author"] as JsonObject)?["email"]));
+        AddUrl(Text((manifest["author"] as JsonObject)?["url"]));
         if (Text(manifest["author"]) is { } author && AuthorEmail().Match(author) is { Success: true } m)
         {
             AddUrl(m.Groups[1].Value);
