@@ -51,6 +51,10 @@ internal sealed partial class JsFileWalker
         ".azure/", ".pypirc", ".config/solana", "wallet.dat", "keychain-db", ".codeium/windsurf/mcp_config.json",
     ];
 
+    // One multi-string search per literal instead of lower-casing it and trying every pattern.
+    private static readonly System.Buffers.SearchValues<string> s_sensitiveSearch =
+        System.Buffers.SearchValues.Create(s_sensitivePaths, StringComparison.OrdinalIgnoreCase);
+
     private readonly string _path;
     private readonly string _source;
     private readonly IReadOnlySet<string> _ownDomains;
@@ -87,9 +91,9 @@ internal sealed partial class JsFileWalker
         _frame = new Frame(null, null);
     }
 
-    public void Run(Acornima.Ast.Program program)
+    public void Run(Acornima.Ast.Program program, Collected collected)
     {
-        PrePass(program);
+        PrePass(collected);
         Visit(program);
         CloseFrame(_frame);
         CheckTextObfuscation();
@@ -97,15 +101,26 @@ internal sealed partial class JsFileWalker
 
     // ---------------- pre-pass: constants, objects, module aliases, mail context, tools ----------------
 
-    private void PrePass(Acornima.Ast.Program program)
+    /// <summary>Nodes of interest collected while parsing (Acornima's OnNode), so the pre-pass needs no extra tree walk.</summary>
+    internal sealed class Collected
+    {
+        public List<Node> Nodes { get; } = [];
+
+        public void OnNode(Node node)
+        {
+            if (node is VariableDeclarator or ImportDeclaration or CallExpression or ObjectExpression)
+            {
+                Nodes.Add(node);
+            }
+        }
+    }
+
+    private void PrePass(Collected collected)
     {
         var calls = new List<CallExpression>();
         var objects = new List<ObjectExpression>();
-        var stack = new Stack<Node>();
-        stack.Push(program);
-        while (stack.Count > 0)
+        foreach (var node in collected.Nodes)
         {
-            var node = stack.Pop();
             switch (node)
             {
                 case VariableDeclarator { Id: Identifier id, Init: { } init } decl:
@@ -168,10 +183,6 @@ internal sealed partial class JsFileWalker
                     break;
             }
 
-            foreach (var child in node.ChildNodes)
-            {
-                stack.Push(child);
-            }
         }
 
         foreach (var call in calls)
@@ -180,7 +191,7 @@ internal sealed partial class JsFileWalker
             {
                 AddModule(required, call);
             }
-            else if (MethodName(call) is { } name && MailSendPattern().IsMatch(name))
+            else if (MethodName(call) is { } name && IsMailSendName(name))
             {
                 _mailContext = true;
             }
@@ -640,7 +651,7 @@ internal sealed partial class JsFileWalker
 
     private void CheckRecipientObject(ObjectExpression obj)
     {
-        var mailShaped = _mailContext || IsMailShaped(obj);
+        bool? mailShaped = _mailContext ? true : null;
         foreach (var p in obj.Properties)
         {
             if (p is not Property prop || KeyName(prop) is not { } key)
@@ -648,7 +659,7 @@ internal sealed partial class JsFileWalker
                 continue;
             }
 
-            if (IsRecipientKey(key) && mailShaped)
+            if (IsRecipientKey(key) && (mailShaped ??= IsMailShaped(obj)))
             {
                 ReportRecipient(key, prop.Value, prop, prop.Computed ? "computed property" : "property");
             }
@@ -780,18 +791,17 @@ internal sealed partial class JsFileWalker
             return;
         }
 
-        var lower = text.ToLowerInvariant();
-        foreach (var p in s_sensitivePaths)
+        var index = text.AsSpan().IndexOfAny(s_sensitiveSearch);
+        if (index < 0)
         {
-            if (lower.Contains(p, StringComparison.Ordinal))
-            {
-                AddFact(FactKind.FilePath, p, at);
-                _frame.Sensitive.Add(($"a credential file ({p.Trim('/', '\\')})", at));
-                AddFinding(AnalysisRules.SensitiveFileRead, $"{Where()} refers to '{Short(text)}', a file that holds credentials.", at,
-                    new JsonObject { ["path"] = Short(text) }, dedupeOn: p);
-                return;
-            }
+            return;
         }
+
+        var p = s_sensitivePaths.First(candidate => text.AsSpan(index).StartsWith(candidate, StringComparison.OrdinalIgnoreCase));
+        AddFact(FactKind.FilePath, p, at);
+        _frame.Sensitive.Add(($"a credential file ({p.Trim('/', '\\')})", at));
+        AddFinding(AnalysisRules.SensitiveFileRead, $"{Where()} refers to '{Short(text)}', a file that holds credentials.", at,
+            new JsonObject { ["path"] = Short(text) }, dedupeOn: p);
     }
 
     private void CheckTextObfuscation()
@@ -859,7 +869,7 @@ internal sealed partial class JsFileWalker
             return target;
         }
 
-        if (method is not null && MailSendPattern().IsMatch(method))
+        if (method is not null && IsMailSendName(method))
         {
             return method;
         }
@@ -980,12 +990,32 @@ internal sealed partial class JsFileWalker
 
     private bool IsMailShaped(ObjectExpression obj)
     {
-        var keys = obj.Properties.OfType<Property>().Select(KeyName).Where(k => k is not null).Select(k => k!.ToLowerInvariant()).ToHashSet();
-        return keys.Contains("subject") || keys.Contains("textbody") || keys.Contains("htmlbody")
-            || (keys.Contains("from") && (keys.Contains("text") || keys.Contains("html")));
+        bool from = false, body = false;
+        foreach (var p in obj.Properties)
+        {
+            if (p is not Property { Computed: false } prop || KeyName(prop) is not { Length: >= 4 and <= 8 } key)
+            {
+                continue;
+            }
+
+            if (key.Equals("subject", StringComparison.OrdinalIgnoreCase) || key.Equals("textbody", StringComparison.OrdinalIgnoreCase)
+                || key.Equals("htmlbody", StringComparison.OrdinalIgnoreCase))
+            {
+                return true;
+            }
+
+            from |= key.Equals("from", StringComparison.OrdinalIgnoreCase);
+            body |= key.Equals("text", StringComparison.OrdinalIgnoreCase) || key.Equals("html", StringComparison.OrdinalIgnoreCase);
+        }
+
+        return from && body;
     }
 
-    private static bool IsRecipientKey(string key) => RecipientKey().IsMatch(key);
+    private static bool IsMailSendName(string name) =>
+        name.Length >= 8 && name.StartsWith("send", StringComparison.OrdinalIgnoreCase)
+        && name.Contains("mail", StringComparison.OrdinalIgnoreCase) && MailSendPattern().IsMatch(name);
+
+    private static bool IsRecipientKey(string key) => key.Length is >= 2 and <= 10 && RecipientKey().IsMatch(key);
 
     private static bool IsProcessEnv(Node node) =>
         node is MemberExpression { Object: Identifier { Name: "process" } } m
@@ -1000,7 +1030,7 @@ internal sealed partial class JsFileWalker
     }
 
     private void AddFact(FactKind kind, string value, Node at, string? handler = null) =>
-        _result.Facts.Add(new BehaviourFact(kind, value, handler ?? CurrentHandler, _path, Line(at), SnippetAt(Line(at))));
+        _result.Facts.Add(new BehaviourFact(kind, value, handler ?? CurrentHandler, _path, Line(at), SnippetAt(Line(at), at.Location.Start.Column)));
 
     private void AddFinding(RuleDescriptor rule, string message, Node at, JsonObject? evidence = null, Severity? severity = null, string? dedupeOn = null)
     {
@@ -1017,7 +1047,7 @@ internal sealed partial class JsFileWalker
         }
 
         _result.Findings.Add(FindingFactory.Create(rule, message,
-            location: new SourceLocation { File = _path, Line = line, Column = at.Location.Start.Column + 1, Snippet = SnippetAt(line) },
+            location: new SourceLocation { File = _path, Line = line, Column = at.Location.Start.Column + 1, Snippet = SnippetAt(line, at.Location.Start.Column) },
             evidence: evidence, severity: severity));
     }
 
@@ -1025,37 +1055,50 @@ internal sealed partial class JsFileWalker
 
     private int LineOfOffset(int offset)
     {
-        var line = 1;
-        for (var i = 0; i < offset && i < _source.Length; i++)
-        {
-            if (_source[i] == '\n')
-            {
-                line++;
-            }
-        }
-
-        return line;
+        var starts = LineStarts;
+        var i = starts.BinarySearch(offset);
+        return (i >= 0 ? i : ~i - 1) + 1;
     }
 
-    private string SnippetAt(int line)
+    // Line start offsets, computed once per file so snippets cost O(log n) instead of a scan from the top.
+    private List<int> LineStarts
     {
-        var start = 0;
-        for (var l = 1; l < line && start >= 0; l++)
+        get
         {
-            start = _source.IndexOf('\n', start);
-            if (start >= 0)
+            if (_lineStarts is null)
             {
-                start++;
+                _lineStarts = [0];
+                for (var i = _source.IndexOf('\n', StringComparison.Ordinal); i >= 0; i = _source.IndexOf('\n', i + 1))
+                {
+                    _lineStarts.Add(i + 1);
+                }
             }
-        }
 
-        if (start < 0 || start >= _source.Length)
+            return _lineStarts;
+        }
+    }
+
+    private List<int>? _lineStarts;
+
+    private string SnippetAt(int line, int column = 0)
+    {
+        var starts = LineStarts;
+        if (line < 1 || line > starts.Count)
         {
             return "";
         }
 
-        var end = _source.IndexOf('\n', start);
-        var text = (end < 0 ? _source[start..] : _source[start..end]).Trim();
+        var start = starts[line - 1];
+        var end = line < starts.Count ? starts[line] - 1 : _source.Length;
+
+        // Minified bundles keep everything on one line: show the part around the node, not the line's start.
+        if (end - start > 160 && column > 60)
+        {
+            start = Math.Min(end, start + column - 60);
+        }
+
+        var length = Math.Min(end - start, 400);
+        var text = _source.AsSpan(start, Math.Max(0, length)).Trim().ToString();
         return text.Length > 160 ? text[..160] + "…" : text;
     }
 

@@ -100,9 +100,10 @@ public sealed class PackageAnalyzer(IToolDescriptionScanner? toolScanner = null,
 
         var source = Encoding.UTF8.GetString(file.Content);
         Acornima.Ast.Program program;
+        var collected = new JsFileWalker.Collected();
         try
         {
-            program = Parse(source, file.Path);
+            program = Parse(source, file.Path, collected);
         }
         catch (ParseErrorException ex)
         {
@@ -121,7 +122,7 @@ public sealed class PackageAnalyzer(IToolDescriptionScanner? toolScanner = null,
 
         try
         {
-            new JsFileWalker(file.Path, source, ownDomains, result).Run(program);
+            new JsFileWalker(file.Path, source, ownDomains, result).Run(program, collected);
         }
         catch (InsufficientExecutionStackException)
         {
@@ -133,36 +134,35 @@ public sealed class PackageAnalyzer(IToolDescriptionScanner? toolScanner = null,
         return result;
     }
 
-    internal static Acornima.Ast.Program Parse(string source, string path)
+    internal static Acornima.Ast.Program Parse(string source, string path, JsFileWalker.Collected? collected = null)
     {
         try
         {
-            return new Parser(ModuleOptions).ParseModule(source, path);
+            return new Parser(Options(isModule: true, collected)).ParseModule(source, path);
         }
         catch (ParseErrorException)
         {
             // CommonJS files (with, octal literals, return at top level) are not valid modules; retry as a script.
-            return new Parser(ScriptOptions).ParseScript(source, path);
+            if (collected is not null)
+            {
+                collected.Nodes.Clear();
+            }
+
+            return new Parser(Options(isModule: false, collected)).ParseScript(source, path);
         }
     }
 
     // Regex literals are never converted to .NET Regex (nor validated): faster, and no ReDoS surface from hostile
     // patterns. The option is marked obsolete only because conversion itself is going away in Acornima 2.
 #pragma warning disable CS0618
-    private static readonly ParserOptions ModuleOptions = new()
+    private static ParserOptions Options(bool isModule, JsFileWalker.Collected? collected) => new()
     {
         RegExpParseMode = RegExpParseMode.Skip,
         AllowHashBang = true,
-        AllowAwaitOutsideFunction = true,
+        AllowAwaitOutsideFunction = isModule,
         AllowReturnOutsideFunction = true,
-    };
-
-    private static readonly ParserOptions ScriptOptions = new()
-    {
-        RegExpParseMode = RegExpParseMode.Skip,
-        AllowHashBang = true,
-        AllowReturnOutsideFunction = true,
-        Tolerant = true,
+        Tolerant = !isModule,
+        OnNode = collected is null ? null : (Acornima.Ast.Node node, in OnNodeContext _) => collected.OnNode(node),
     };
 #pragma warning restore CS0618
 
