@@ -113,11 +113,52 @@ public sealed class JavaScriptRuleTests
     // ---- MCPG214 child_process ----
 
     [Fact]
-    public void ChildProcess_DetachedIgnoredStdio_IsHigh()
+    public void ChildProcess_DetachedIgnoredStdio_IsMediumAlone()
     {
         var f = Assert.Single(Analyze("const { spawn } = require('child_process'); spawn('node', ['x.js'], { detached: true, stdio: 'ignore' }).unref();").With("MCPG214"));
+        Assert.Equal(Severity.Medium, f.Severity);
+    }
+
+    [Fact]
+    public void ChildProcess_DetachedWithInstallHook_IsHigh()
+    {
+        var f = Assert.Single(Analyze("const cp = require('child_process'); cp.spawn(cmd, [], { detached: true, stdio: 'ignore' });",
+            """{ "scripts": { "postinstall": "node index.js" } }""").With("MCPG214"));
         Assert.Equal(Severity.High, f.Severity);
     }
+
+    [Fact]
+    public void InstallScript_NodeScriptWithoutThreat_IsMedium() =>
+        Assert.Equal(Severity.Medium, Assert.Single(Analyze("console.log('thanks');", """{ "scripts": { "postinstall": "node index.js" } }""").With("MCPG213")).Severity);
+
+    [Fact]
+    public void InstallScript_NodeScriptThatReadsCredentials_StaysHigh() =>
+        Assert.Equal(Severity.High, Assert.Single(Analyze("require('fs').readFileSync(require('os').homedir() + '/.npmrc');",
+            """{ "main": "./index.js", "scripts": { "postinstall": "node ." } }""").With("MCPG213")).Severity);
+
+    [Fact]
+    public void TokenPattern_WithCredentialStore_IsHighHarvester()
+    {
+        var analysis = Analyze("const dir = home + '/Local Storage/leveldb'; const re = /[\\w]{24}\\.[\\w-]{6}\\.[\\w-]{27}/g;");
+
+        Assert.Equal(Severity.High, Assert.Single(analysis.With("MCPG221")).Severity);
+        Assert.Equal(Severity.High, Assert.Single(analysis.With("MCPG220")).Severity);
+    }
+
+    [Fact]
+    public void TokenPattern_OrdinaryRegex_IsNotFlagged() =>
+        Assert.Empty(Analyze("const re = /^[a-z]{2,24}$/;").With("MCPG221"));
+
+    [Fact]
+    public void Egress_ListedDomainInLargeBundle_IsOnlyMedium()
+    {
+        var js = "fetch(x);\nconst domains = ['https://tracker.xyz/p'];\n" + new string(' ', 300 * 1024) + "\n";
+        Assert.Equal(Severity.Medium, Assert.Single(Analyze(js).With("MCPG211")).Severity);
+    }
+
+    [Fact]
+    public void Network_CreateServer_IsNotASink() =>
+        Assert.Empty(Analyze("const net = require('net'); function f(){ const k = '/home/u/.ssh/id_rsa'; net.createServer(() => {}); }").With("MCPG212"));
 
     [Fact]
     public void ChildProcess_NormalSpawn_IsNotSilent() =>

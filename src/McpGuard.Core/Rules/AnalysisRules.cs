@@ -49,7 +49,7 @@ public static class AnalysisRules
 
     public static readonly RuleDescriptor SilentProcess = new(
         "MCPG214", "silent-child-process", "Code starts hidden or detached processes",
-        Severity.High,
+        Severity.Medium,
         "child_process is used to start a process that is detached or has its output ignored, so it keeps running unseen after the package's own work ends.",
         "Find out what command runs and why it must be hidden; MCP servers rarely need to.");
 
@@ -89,10 +89,16 @@ public static class AnalysisRules
         "The code names a file that holds credentials: SSH keys, .npmrc, cloud credentials, browser or Discord token stores, or MCP client configs holding other servers' tokens.",
         "Check that the package has a reason to touch this file; credential stealers start here.");
 
+    public static readonly RuleDescriptor TokenPattern = new(
+        "MCPG221", "token-harvest-pattern", "Code searches for chat or session tokens",
+        Severity.Medium,
+        "A regular expression has the exact shape of a Discord user token (24.6.27 characters, or mfa.), which token stealers use to pick tokens out of browser and app storage.",
+        "A tool has no reason to look for other apps' session tokens; treat the package as a stealer unless it is a security scanner.");
+
     public static IReadOnlyList<RuleDescriptor> All { get; } =
     [
         ArchiveEntryRejected, ArchiveLimitExceeded, ParseFailed, MailRecipientLiteral, SuspiciousEgress,
         SensitiveDataToNetwork, InstallScript, SilentProcess, EvalDecoded, Obfuscation, BundledBinary, UrlDependency,
-        EnvironmentSerialised, SensitiveFileRead,
+        EnvironmentSerialised, SensitiveFileRead, TokenPattern,
     ];
 }

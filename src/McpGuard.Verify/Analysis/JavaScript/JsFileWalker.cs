@@ -49,6 +49,7 @@ internal sealed partial class JsFileWalker
         ".cursor/mcp.json", ".claude.json", "local storage/leveldb", "local storage\\leveldb", "\\discord", "/discord/",
         "login data", "cookies.sqlite", "logins.json", "key4.db", ".config/gcloud", "application_default_credentials.json",
         ".azure/", ".pypirc", ".config/solana", "wallet.dat", "keychain-db", ".codeium/windsurf/mcp_config.json",
+        "webappsstore.sqlite", "ls-archive.sqlite",
     ];
 
     // One multi-string search per literal instead of lower-casing it and trying every pattern.
@@ -448,6 +449,11 @@ internal sealed partial class JsFileWalker
                     return;
                 }
 
+            case Literal { Kind: TokenKind.RegExpLiteral, Raw: { } raw } regex
+                when (raw.Contains("{24}", StringComparison.Ordinal) && raw.Contains("{27}", StringComparison.Ordinal)) || raw.Contains(@"mfa\.", StringComparison.Ordinal):
+                AddFinding(AnalysisRules.TokenPattern, $"{Where()} searches text with {Short(raw)}, the shape of a Discord user token.", regex,
+                    new JsonObject { ["pattern"] = Short(raw) });
+                break;
             case StringLiteral s:
                 CheckEgress(s.Value, s, fromCode: false);
                 CheckSensitivePath(s.Value, s);
@@ -528,7 +534,7 @@ internal sealed partial class JsFileWalker
 
             foreach (var arg in call.Arguments)
             {
-                if (arg is not (StringLiteral or ObjectExpression) && _folder.Fold(arg) is { } folded)
+                if (arg is not ObjectExpression && _folder.Fold(arg) is { } folded)
                 {
                     CheckEgress(folded, arg, fromCode: true);
                 }
@@ -583,8 +589,8 @@ internal sealed partial class JsFileWalker
         else if (call.Callee is MemberExpression { Object: Identifier { Name: "Object" }, Property: Identifier { Name: "entries" or "keys" or "values" } }
             && call.Arguments.Count > 0 && IsProcessEnv(call.Arguments[0]))
         {
+            // Enumerating process.env is common (filtering a child's environment); only the fact is kept, not a threat.
             AddFact(FactKind.EnvRead, "*", call);
-            _frame.Sensitive.Add(("every environment variable (process.env)", call));
         }
 
         // Obfuscation: huge char-code lists
@@ -763,13 +769,17 @@ internal sealed partial class JsFileWalker
     {
         foreach (var egress in EgressClassifier.Extract(text))
         {
-            RecordEgress(egress, at);
+            RecordEgress(egress, at, fromCode);
         }
-
-        _ = fromCode;
     }
 
-    private void RecordEgress(EgressClassifier.Egress egress, Node at)
+    // Big bundles and vendored code carry lists of domains (trackers, test fixtures) that they never call; there a
+    // listed address is only medium unless it is handed straight to a network call.
+    private bool IsBundleOrVendor => _source.Length > 256 * 1024
+        || _path.Contains("third_party/", StringComparison.Ordinal) || _path.Contains("vendor/", StringComparison.Ordinal)
+        || _path.Contains("node_modules/", StringComparison.Ordinal);
+
+    private void RecordEgress(EgressClassifier.Egress egress, Node at, bool sinkArgument = false)
     {
         AddFact(FactKind.Egress, egress.Kind == EgressClassifier.EgressKind.Url ? egress.Host : egress.Value.ToLowerInvariant(), at);
         if (egress.Threat is null)
@@ -777,11 +787,12 @@ internal sealed partial class JsFileWalker
             return;
         }
 
-        var severity = _result.HasNetwork || _result.HasSpawn || _mailContext ? Severity.High : Severity.Medium;
+        var capable = _result.HasNetwork || _result.HasSpawn || _mailContext;
+        var severity = sinkArgument || (capable && !IsBundleOrVendor) ? Severity.High : Severity.Medium;
         AddFinding(AnalysisRules.SuspiciousEgress,
             $"{Where()} contains the {egress.Kind.ToString().ToLowerInvariant()} {Short(egress.Value)}, which points to {egress.Threat}.",
             at, new JsonObject { ["value"] = Short(egress.Value), ["host"] = egress.Host, ["reason"] = egress.Threat }, severity,
-            dedupeOn: egress.Value);
+            dedupeOn: egress.Value + severity);
     }
 
     private void CheckSensitivePath(string text, Node at)
@@ -882,9 +893,26 @@ internal sealed partial class JsFileWalker
         return call.Callee is MemberExpression { Object: Identifier { Name: "globalThis" or "window" }, Property: Identifier { Name: "fetch" } } ? "fetch" : null;
     }
 
+    // Core modules also create servers, parse URLs and so on; only these members send data out.
+    private static readonly HashSet<string> s_coreSendMembers =
+    [
+        "request", "get", "connect", "createConnection", "send", "resolve", "resolve4", "resolve6", "resolveTxt", "resolveCname", "lookup", "Socket", "Agent",
+    ];
+
+    private static readonly HashSet<string> s_coreNetworkModules =
+    [
+        "http", "https", "http2", "node:http", "node:https", "node:http2", "net", "node:net", "tls", "node:tls", "dgram", "node:dgram", "dns", "node:dns",
+    ];
+
     private static bool IsNetworkModule(string target)
     {
-        var module = target.Split('#')[0];
+        var hash = target.IndexOf('#', StringComparison.Ordinal);
+        var module = hash < 0 ? target : target[..hash];
+        if (s_coreNetworkModules.Contains(module))
+        {
+            return hash >= 0 && s_coreSendMembers.Contains(target[(hash + 1)..]);
+        }
+
         return s_networkModules.Contains(module) || s_mailModules.Contains(module);
     }
 
@@ -1118,7 +1146,7 @@ internal sealed partial class JsFileWalker
     [GeneratedRegex(@"[\[\]\(\)\+!]{40,}", RegexOptions.CultureInvariant)]
     private static partial Regex JsFuck();
 
-    [GeneratedRegex(@"[ \t]{150,}[^\s]", RegexOptions.CultureInvariant)]
+    [GeneratedRegex(@"[ \t]{150,}[^\s][^\n]{0,200}?\b(?:eval|Function|require|exec|atob)\s*\(", RegexOptions.CultureInvariant)]
     private static partial Regex OffScreen();
 
     [GeneratedRegex(@"\s+", RegexOptions.CultureInvariant)]

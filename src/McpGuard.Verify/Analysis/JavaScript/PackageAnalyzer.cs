@@ -77,6 +77,7 @@ public sealed class PackageAnalyzer(IToolDescriptionScanner? toolScanner = null,
 
         // Capability x threat: a binary the package's own code can launch is far more likely to be a dropper.
         findings.AddRange(anySpawn ? binaries.Select(b => b with { Severity = Severity.High }) : binaries);
+        findings = Correlate(findings, package);
 
         var ordered = findings
             .OrderByDescending(f => f.Severity)
@@ -85,6 +86,70 @@ public sealed class PackageAnalyzer(IToolDescriptionScanner? toolScanner = null,
             .ToList();
         return new PackageAnalysis(package, ordered, facts, tools) { FilesAnalysed = analysed };
     }
+
+    private static readonly HashSet<string> s_threatRules =
+    [
+        AnalysisRules.SensitiveFileRead.Id, AnalysisRules.SensitiveDataToNetwork.Id, AnalysisRules.EvalDecoded.Id, AnalysisRules.Obfuscation.Id,
+        AnalysisRules.SilentProcess.Id, AnalysisRules.SuspiciousEgress.Id, AnalysisRules.EnvironmentSerialised.Id, AnalysisRules.TokenPattern.Id,
+    ];
+
+    /// <summary>
+    /// Package-level capability × threat (GuardDog v3 style): single weak signals stay medium, combinations that
+    /// only malware needs become high. Each escalation says why in its message.
+    /// </summary>
+    private static List<Finding> Correlate(List<Finding> findings, LoadedPackage package)
+    {
+        var hasBinary = findings.Any(f => f.RuleId == AnalysisRules.BundledBinary.Id);
+        var hasHook = findings.Any(f => f.RuleId == AnalysisRules.InstallScript.Id);
+        var harvests = findings.Any(f => f.RuleId == AnalysisRules.TokenPattern.Id) && findings.Any(f => f.RuleId == AnalysisRules.SensitiveFileRead.Id);
+        var main = package.Manifest?["main"] is System.Text.Json.Nodes.JsonValue m && m.TryGetValue<string>(out var mainText) ? Normalise(mainText) : "index.js";
+        var result = new List<Finding>(findings.Count);
+        foreach (var f in findings)
+        {
+            var finding = f;
+            if (f.RuleId == AnalysisRules.SilentProcess.Id && (hasBinary || hasHook))
+            {
+                finding = f with { Severity = Severity.High, Message = f.Message + " The package also ships an executable or an install script." };
+            }
+            else if (harvests && (f.RuleId == AnalysisRules.SensitiveFileRead.Id || f.RuleId == AnalysisRules.TokenPattern.Id))
+            {
+                finding = f with { Severity = Severity.High, Message = f.Message + " Together with token-shaped patterns this is a token harvester." };
+            }
+            else if (f.RuleId == AnalysisRules.InstallScript.Id && f.Severity == Severity.High
+                && f.Evidence?["hook"]?.GetValue<string>() != "preinstall"
+                && NodeScript(f.Evidence?["command"]?.GetValue<string>(), main) is { } target
+                && !findings.Any(o => o.Location?.File == target && s_threatRules.Contains(o.RuleId)))
+            {
+                // "node file.js" in postinstall is common in benign packages; it is high only when that file does something a threat rule sees.
+                finding = f with { Severity = Severity.Medium };
+            }
+
+            result.Add(finding);
+        }
+
+        return result;
+    }
+
+    /// <summary>The package file a hook like "node ." or "node scripts/x.js --flag" runs, or null for anything else.</summary>
+    private static string? NodeScript(string? command, string main)
+    {
+        var m = System.Text.RegularExpressions.Regex.Match(command ?? "", @"^\s*node\s+([^\s;&|]+)(?:\s+--?[\w-]+)*\s*$");
+        if (!m.Success)
+        {
+            return null;
+        }
+
+        var target = m.Groups[1].Value;
+        if (target is "." or "./")
+        {
+            return main;
+        }
+
+        target = Normalise(target);
+        return target.EndsWith(".js", StringComparison.Ordinal) || target.EndsWith(".mjs", StringComparison.Ordinal) || target.EndsWith(".cjs", StringComparison.Ordinal) ? target : target + ".js";
+    }
+
+    private static string Normalise(string path) => path.Replace('\\', '/').TrimStart('.', '/');
 
     /// <summary>Analyses one JavaScript source text (used by tests and benchmarks; the package path does the same per file).</summary>
     internal FileResult AnalyzeFile(PackageFile file, IReadOnlySet<string> ownDomains)
