@@ -83,6 +83,25 @@ public sealed class PackagesRegistryTests(PackagesRegistryFixture fixture) : ICl
         Assert.Equal(137, bcc.Location!.Line);
     }
 
+    [Fact]
+    public async Task Registry_DeepDiff_AnalysesTheNewDependencyFromTheRegistry()
+    {
+        var loader = Loader();
+        var ct = TestContext.Current.CancellationToken;
+        var oldP = await loader.LoadAsync("mcpguard-deep-host@1.0.0", _cache.Path, ct);
+        var newP = await loader.LoadAsync("mcpguard-deep-host@1.0.1", _cache.Path, ct);
+        var differ = new PackageDiffer(new PackageAnalyzer(), loader);
+
+        var shallow = await differ.DiffAsync(oldP, newP, new DiffOptions(), ct);
+        var deep = await differ.DiffAsync(oldP, newP, new DiffOptions { Deep = true }, ct);
+
+        Assert.Contains(shallow.Findings, f => f.RuleId == "MCPG403" && f.Message.Contains("mcpguard-deep-dep", StringComparison.Ordinal));
+        Assert.DoesNotContain(shallow.Findings, f => f.RuleId == "MCPG406");
+        var depFinding = Assert.Single(deep.Findings, f => f.RuleId == "MCPG406" && f.Evidence!["rule"]!.GetValue<string>() == "MCPG213");
+        Assert.Equal(Severity.High, depFinding.Severity);
+        Assert.Equal("mcpguard-deep-dep@1.2.0", depFinding.Evidence!["dependency"]!.GetValue<string>());
+    }
+
     public void Dispose()
     {
         _http.Dispose();
