@@ -10,9 +10,17 @@ internal static class Speed
     public static int Run(string corpus, PackageLoader loader)
     {
         var files = new List<PackageFile>();
+        var modules = new HashSet<PackageFile>(ReferenceEqualityComparer.Instance);
         foreach (var tgz in Directory.EnumerateFiles(Path.Combine(corpus, "benign-mcp"), "*.tgz"))
         {
-            files.AddRange(loader.FromTarball(tgz).Files.Where(f => f.Path.EndsWith(".js", StringComparison.Ordinal) || f.Path.EndsWith(".mjs", StringComparison.Ordinal) || f.Path.EndsWith(".cjs", StringComparison.Ordinal)));
+            var package = loader.FromTarball(tgz);
+            var isModule = package.Manifest?["type"]?.ToString() == "module";
+            var js = package.Files.Where(f => f.Path.EndsWith(".js", StringComparison.Ordinal) || f.Path.EndsWith(".mjs", StringComparison.Ordinal) || f.Path.EndsWith(".cjs", StringComparison.Ordinal)).ToList();
+            files.AddRange(js);
+            if (isModule)
+            {
+                modules.UnionWith(js);
+            }
         }
 
         var bytes = files.Sum(f => (long)f.Content.Length);
@@ -27,7 +35,7 @@ internal static class Speed
             {
                 try
                 {
-                    PackageAnalyzer.Parse(System.Text.Encoding.UTF8.GetString(f.Content), f.Path);
+                    PackageAnalyzer.Parse(System.Text.Encoding.UTF8.GetString(f.Content), f.Path, null, PackageAnalyzer.PrefersModule(f.Path, modules.Contains(f)));
                 }
                 catch (Acornima.ParseErrorException)
                 {
@@ -41,7 +49,7 @@ internal static class Speed
             sw.Restart();
             foreach (var f in files)
             {
-                analyzer.AnalyzeFile(f, own);
+                analyzer.AnalyzeFile(f, own, modules.Contains(f));
             }
 
             var full = sw.Elapsed.TotalSeconds;

@@ -30,6 +30,7 @@ public sealed class PackageAnalyzer(IToolDescriptionScanner? toolScanner = null,
         findings.AddRange(manifestResult.Findings);
         facts.AddRange(manifestResult.Facts);
 
+        var isModule = package.Manifest?["type"] is System.Text.Json.Nodes.JsonValue type && type.TryGetValue<string>(out var t) && t == "module";
         var anySpawn = false;
         var binaries = new List<Finding>();
         var analysed = 0;
@@ -53,7 +54,7 @@ public sealed class PackageAnalyzer(IToolDescriptionScanner? toolScanner = null,
             }
 
             analysed++;
-            var result = AnalyzeFile(file, own);
+            var result = AnalyzeFile(file, own, isModule);
             anySpawn |= result.HasSpawn;
             findings.AddRange(result.Findings);
             facts.AddRange(result.Facts);
@@ -152,7 +153,7 @@ public sealed class PackageAnalyzer(IToolDescriptionScanner? toolScanner = null,
     private static string Normalise(string path) => path.Replace('\\', '/').TrimStart('.', '/');
 
     /// <summary>Analyses one JavaScript source text (used by tests and benchmarks; the package path does the same per file).</summary>
-    internal FileResult AnalyzeFile(PackageFile file, IReadOnlySet<string> ownDomains)
+    internal FileResult AnalyzeFile(PackageFile file, IReadOnlySet<string> ownDomains, bool packageIsModule = false)
     {
         var result = new FileResult();
         if (file.Content.Length > _limits.MaxJavaScriptBytes)
@@ -168,7 +169,7 @@ public sealed class PackageAnalyzer(IToolDescriptionScanner? toolScanner = null,
         var collected = new JsFileWalker.Collected();
         try
         {
-            program = Parse(source, file.Path, collected);
+            program = Parse(source, file.Path, collected, PrefersModule(file.Path, packageIsModule));
         }
         catch (ParseErrorException ex)
         {
@@ -199,23 +200,30 @@ public sealed class PackageAnalyzer(IToolDescriptionScanner? toolScanner = null,
         return result;
     }
 
-    internal static Acornima.Ast.Program Parse(string source, string path, JsFileWalker.Collected? collected = null)
+    /// <summary>
+    /// Parses as Node would load the file: .mjs (and .js in a "type": "module" package) as a module first, everything
+    /// else as a CommonJS script first; the other goal is the fallback. Guessing right avoids a second full parse.
+    /// </summary>
+    internal static Acornima.Ast.Program Parse(string source, string path, JsFileWalker.Collected? collected = null, bool moduleFirst = true)
     {
         try
         {
-            return new Parser(Options(isModule: true, collected)).ParseModule(source, path);
+            return ParseAs(moduleFirst, source, path, collected);
         }
         catch (ParseErrorException)
         {
-            // CommonJS files (with, octal literals, return at top level) are not valid modules; retry as a script.
-            if (collected is not null)
-            {
-                collected.Nodes.Clear();
-            }
-
-            return new Parser(Options(isModule: false, collected)).ParseScript(source, path);
+            collected?.Nodes.Clear();
+            return ParseAs(!moduleFirst, source, path, collected);
         }
     }
+
+    private static Acornima.Ast.Program ParseAs(bool module, string source, string path, JsFileWalker.Collected? collected) =>
+        module
+            ? new Parser(Options(isModule: true, collected)).ParseModule(source, path)
+            : new Parser(Options(isModule: false, collected)).ParseScript(source, path);
+
+    internal static bool PrefersModule(string path, bool packageIsModule) =>
+        path.EndsWith(".mjs", StringComparison.OrdinalIgnoreCase) || (packageIsModule && !path.EndsWith(".cjs", StringComparison.OrdinalIgnoreCase));
 
     // Regex literals are never converted to .NET Regex (nor validated): faster, and no ReDoS surface from hostile
     // patterns. The option is marked obsolete only because conversion itself is going away in Acornima 2.
@@ -226,7 +234,6 @@ public sealed class PackageAnalyzer(IToolDescriptionScanner? toolScanner = null,
         AllowHashBang = true,
         AllowAwaitOutsideFunction = isModule,
         AllowReturnOutsideFunction = true,
-        Tolerant = !isModule,
         OnNode = collected is null ? null : (Acornima.Ast.Node node, in OnNodeContext _) => collected.OnNode(node),
     };
 #pragma warning restore CS0618
