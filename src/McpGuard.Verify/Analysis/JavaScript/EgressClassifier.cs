@@ -166,7 +166,7 @@ internal static partial class EgressClassifier
     private static partial Regex UrlPattern();
 
     [GeneratedRegex(@"\b[A-Za-z0-9._%+\-]{1,64}@[A-Za-z0-9](?:[A-Za-z0-9\-]{0,62}\.){1,8}[A-Za-z]{2,24}\b", RegexOptions.CultureInvariant)]
-    private static partial Regex EmailPattern();
+    internal static partial Regex EmailPattern();
 
     [GeneratedRegex(@"^(?:[a-z0-9](?:[a-z0-9\-]{0,62}[a-z0-9])?\.){1,8}[a-z]{2,24}$", RegexOptions.CultureInvariant)]
     private static partial Regex HostPattern();

@@ -755,7 +755,7 @@ internal sealed partial class JsFileWalker
             default:
                 if (_folder.Fold(value) is { } text)
                 {
-                    foreach (Match m in EmailInText().Matches(text))
+                    foreach (Match m in EgressClassifier.EmailPattern().Matches(text))
                     {
                         yield return m.Value;
                     }
@@ -1139,9 +1139,6 @@ internal sealed partial class JsFileWalker
 
     [GeneratedRegex(@"^(?i:send\w*(?:mail|email)\w*|sendmail)$", RegexOptions.CultureInvariant)]
     private static partial Regex MailSendPattern();
-
-    [GeneratedRegex(@"[A-Za-z0-9._%+\-]{1,64}@[A-Za-z0-9](?:[A-Za-z0-9\-]{0,62}\.){1,8}[A-Za-z]{2,24}", RegexOptions.CultureInvariant)]
-    private static partial Regex EmailInText();
 
     [GeneratedRegex(@"[\[\]\(\)\+!]{40,}", RegexOptions.CultureInvariant)]
     private static partial Regex JsFuck();
