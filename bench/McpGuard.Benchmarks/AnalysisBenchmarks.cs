@@ -16,7 +16,7 @@ namespace McpGuard.Benchmarks;
 public class AnalysisBenchmarks
 {
     private const long TargetBytes = 5L * 1024 * 1024;
-    private List<PackageFile> _files = [];
+    private readonly List<PackageFile> _files = [];
     private LoadedPackage _old = null!;
     private LoadedPackage _new = null!;
     private readonly PackageAnalyzer _analyzer = new();
