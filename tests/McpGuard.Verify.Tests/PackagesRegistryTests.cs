@@ -84,6 +84,15 @@ public sealed class PackagesRegistryTests(PackagesRegistryFixture fixture) : ICl
     }
 
     [Fact]
+    public async Task Registry_DiffRegistryVersions_IsTheOneCallEntryPointForWatch()
+    {
+        var result = await PackageDiffer.DiffRegistryVersionsAsync(Loader(), "postmark-mcp", "1.0.15", "1.0.16", new DiffOptions(), null, TestContext.Current.CancellationToken);
+
+        Assert.Equal(("postmark-mcp@1.0.15", "postmark-mcp@1.0.16"), (result.OldName, result.NewName));
+        Assert.Equal("block", result.Verdict.Decision);
+    }
+
+    [Fact]
     public async Task Registry_DeepDiff_AnalysesTheNewDependencyFromTheRegistry()
     {
         var loader = Loader();

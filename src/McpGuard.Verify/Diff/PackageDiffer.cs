@@ -26,6 +26,25 @@ public sealed class PackageDiffer(PackageAnalyzer analyzer, PackageLoader? loade
         "http", "https", "node:http", "node:https", "worker_threads", "os", "node:os",
     ];
 
+    /// <summary>
+    /// The entry point for update reviews (watch): fetches both versions from the registry (integrity-checked,
+    /// cached), analyses and diffs them. Throws <see cref="PackageLoadException"/> when either cannot be obtained.
+    /// </summary>
+    public static async Task<DiffResult> DiffRegistryVersionsAsync(
+        PackageLoader loader,
+        string name,
+        string oldVersion,
+        string newVersion,
+        DiffOptions options,
+        McpGuard.Core.Tools.IToolDescriptionScanner? toolScanner,
+        CancellationToken cancellationToken)
+    {
+        var oldPackage = await loader.FromRegistryAsync(new PackageSpec(name, oldVersion), cancellationToken).ConfigureAwait(false);
+        var newPackage = await loader.FromRegistryAsync(new PackageSpec(name, newVersion), cancellationToken).ConfigureAwait(false);
+        var differ = new PackageDiffer(new PackageAnalyzer(toolScanner, loader.Limits), loader);
+        return await differ.DiffAsync(oldPackage, newPackage, options, cancellationToken).ConfigureAwait(false);
+    }
+
     /// <summary>Loads nothing: analyses both packages and diffs them (add --deep dependencies via <see cref="DiffAsync"/>).</summary>
     public DiffResult Diff(LoadedPackage oldPackage, LoadedPackage newPackage, CancellationToken cancellationToken = default) =>
         Diff(analyzer.Analyze(oldPackage, cancellationToken), analyzer.Analyze(newPackage, cancellationToken));
