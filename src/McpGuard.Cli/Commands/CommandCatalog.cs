@@ -18,5 +18,7 @@ internal static class CommandCatalog
         LockCommand.Create(context),
         VerifyCommand.Create(context),
         ApproveCommand.Create(context),
+        AnalyzeCommand.Create(context),
+        DiffCommand.Create(context),
     ];
 }

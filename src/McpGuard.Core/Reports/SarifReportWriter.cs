@@ -60,6 +60,25 @@ public static class SarifReportWriter
         }
 
         w.WriteEndArray();
+
+        // A diff's verdict (block/review/ok, score, reasons) travels as run properties, so SARIF consumers see it too.
+        if (report.Verdict is { } verdict)
+        {
+            w.WriteStartObject("properties");
+            w.WriteStartObject("verdict");
+            w.WriteString("decision", verdict.Decision);
+            w.WriteNumber("score", Math.Round(verdict.Score, 2));
+            w.WriteStartArray("reasons");
+            foreach (var reason in verdict.Reasons)
+            {
+                w.WriteStringValue(reason);
+            }
+
+            w.WriteEndArray();
+            w.WriteEndObject();
+            w.WriteEndObject();
+        }
+
         w.WriteEndObject();
         w.WriteEndArray();
         w.WriteEndObject();

@@ -19,6 +19,8 @@ public static class RuleCatalog
         .. EgressRules.All,
         .. MailAuditRules.All,
         .. ProxyRules.All,
+        .. AnalysisRules.All,
+        .. DiffRules.All,
     ];
 
     private static readonly FrozenDictionary<string, RuleDescriptor> s_byId =

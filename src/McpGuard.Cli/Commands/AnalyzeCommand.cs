@@ -1,0 +1,99 @@
+using System.CommandLine;
+using McpGuard.Core;
+using McpGuard.Core.Reports;
+using McpGuard.Core.Tools;
+using McpGuard.Verify.Analysis.JavaScript;
+using McpGuard.Verify.Packages;
+
+namespace McpGuard.Cli.Commands;
+
+/// <summary>
+/// <c>mcpguard analyze &lt;pkg@ver | .tgz | dir&gt;</c>: static analysis of one package. The target is optional so
+/// that <c>analyze --tools FILE</c> (tool definitions only) can share the command.
+/// </summary>
+internal static class AnalyzeCommand
+{
+    public static Command Create(CliContext context, IToolDescriptionScanner? toolScanner = null)
+    {
+        var target = new Argument<string?>("target")
+        {
+            Description = "The package: name@version from the registry, a .tgz file, or an unpacked folder.",
+            Arity = ArgumentArity.ZeroOrOne,
+        };
+        var sources = new PackageSourceOptions();
+        var report = new ReportOptions();
+        var command = new Command("analyze", "Statically analyse one MCP server package (JavaScript rules, install scripts, tool definitions).");
+        command.Add(target);
+        sources.AddTo(command);
+        report.AddTo(command);
+        command.SetAction(async (parse, cancellationToken) =>
+        {
+            var what = parse.GetValue(target)
+                ?? throw new UserInputException("analyze needs a package: name@version, a .tgz file or a folder (or --tools FILE for tool definitions).");
+            using var http = sources.CreateHttpClient();
+            var loader = sources.CreateLoader(parse, context, http);
+            var package = await PackageSourceOptions.LoadAsync(loader, what, "target", context, cancellationToken);
+            var analysis = new PackageAnalyzer(toolScanner, loader.Limits).Analyze(package, cancellationToken);
+            return report.Emit(parse, Report.Create([], analysis.Findings), context);
+        });
+        return command;
+    }
+}
+
+/// <summary>Where packages come from: --registry and --cache, shared by analyze and diff.</summary>
+internal sealed class PackageSourceOptions
+{
+    public Option<string?> Registry { get; } = new("--registry")
+    {
+        Description = "npm registry for name@version targets (default https://registry.npmjs.org).",
+    };
+
+    public Option<string?> Cache { get; } = new("--cache")
+    {
+        Description = "Folder for the verified-tarball cache (default $MCPGUARD_DATA_DIR/cache/npm).",
+    };
+
+    public void AddTo(Command command)
+    {
+        command.Add(Registry);
+        command.Add(Cache);
+    }
+
+    // One client per command run; registry downloads are bounded by PackageLimits, this bounds a stalled server.
+    public HttpClient CreateHttpClient() => new() { Timeout = TimeSpan.FromSeconds(120) };
+
+    public PackageLoader CreateLoader(ParseResult parse, CliContext context, HttpClient http)
+    {
+        var registryText = parse.GetValue(Registry) ?? context.GetEnvironmentVariable("MCPGUARD_REGISTRY");
+        var registry = NpmRegistryClient.DefaultRegistry;
+        if (registryText is not null
+            && (!Uri.TryCreate(registryText, UriKind.Absolute, out registry) || registry.Scheme is not ("http" or "https")))
+        {
+            throw new UserInputException($"--registry '{registryText}' is not an http(s) URL.");
+        }
+
+        var cacheDir = parse.GetValue(Cache) is { } c ? Path.GetFullPath(c, context.WorkingDirectory) : PackageCache.DefaultDirectory(context.GetEnvironmentVariable);
+        return new PackageLoader(new NpmRegistryClient(http, registry!, new PackageCache(cacheDir)));
+    }
+
+    /// <summary>Loads a package and turns every way it can fail into a one-line user error naming the argument.</summary>
+    public static async Task<LoadedPackage> LoadAsync(PackageLoader loader, string target, string argument, CliContext context, CancellationToken cancellationToken)
+    {
+        try
+        {
+            return await loader.LoadAsync(target, context.WorkingDirectory, cancellationToken);
+        }
+        catch (PackageLoadException ex)
+        {
+            throw new UserInputException($"{argument} '{target}': {ex.Message}", ex);
+        }
+        catch (HttpRequestException ex)
+        {
+            throw new UserInputException($"{argument} '{target}': the registry could not be reached ({ex.Message})", ex);
+        }
+        catch (TaskCanceledException ex) when (!cancellationToken.IsCancellationRequested)
+        {
+            throw new UserInputException($"{argument} '{target}': the registry did not answer in time", ex);
+        }
+    }
+}
