@@ -20,14 +20,26 @@ internal static class AnalyzeCommand
             Description = "The package: name@version from the registry, a .tgz file, or an unpacked folder.",
             Arity = ArgumentArity.ZeroOrOne,
         };
+        var tools = AnalyzeToolsCommand.CreateToolsOption();
         var sources = new PackageSourceOptions();
         var report = new ReportOptions();
         var command = new Command("analyze", "Statically analyse one MCP server package (JavaScript rules, install scripts, tool definitions).");
         command.Add(target);
+        command.Add(tools);
         sources.AddTo(command);
         report.AddTo(command);
         command.SetAction(async (parse, cancellationToken) =>
         {
+            if (parse.GetValue(tools) is { } toolsPath)
+            {
+                if (parse.GetValue(target) is not null)
+                {
+                    throw new UserInputException("analyze takes a package or --tools FILE, not both.");
+                }
+
+                return AnalyzeToolsCommand.Run(toolsPath, parse, report, context);
+            }
+
             var what = parse.GetValue(target)
                 ?? throw new UserInputException("analyze needs a package: name@version, a .tgz file or a folder (or --tools FILE for tool definitions).");
             using var http = sources.CreateHttpClient();

@@ -19,28 +19,6 @@ internal static class AnalyzeToolsCommand
         Description = "Check tool definitions offline instead of a package: a saved tools/list result ({\"tools\":[...]} or a JSON-RPC response), a JSON array of tools, or JSONL with one tool per line.",
     };
 
-    /// <summary>
-    /// Stand-alone <c>analyze</c> with only <c>--tools</c>, until the package analysis command takes the option over.
-    /// </summary>
-    public static Command CreateStandalone(CliContext context)
-    {
-        var tools = CreateToolsOption();
-        var command = new Command("analyze", "Analyse MCP tool definitions for poisoning (hidden instructions, shadowing, exfiltration parameters, invisible characters).");
-        command.Add(tools);
-        var report = new ReportOptions().AddTo(command);
-        command.SetAction(parse =>
-        {
-            var path = parse.GetValue(tools);
-            if (string.IsNullOrWhiteSpace(path))
-            {
-                throw new UserInputException("analyze: give --tools FILE (a saved tools/list result, a JSON array of tools or JSONL).");
-            }
-
-            return Run(path, parse, report, context);
-        });
-        return command;
-    }
-
     /// <summary>Loads <paramref name="toolsPath"/>, scans every tool and emits the report; returns the exit code.</summary>
     public static int Run(string toolsPath, ParseResult parse, ReportOptions options, CliContext context)
     {

@@ -1,4 +1,5 @@
 using System.CommandLine;
+using McpGuard.Verify.Analysis.ToolDescriptions;
 
 namespace McpGuard.Cli.Commands;
 
@@ -12,13 +13,12 @@ internal static class CommandCatalog
         IntelCommand.Create(context),
         InstallCommand.Create(context),
         AuditCommand.Create(context),
-        AnalyzeToolsCommand.CreateStandalone(context), // temporary: folded into the package 'analyze' at merge
         MailAuditCommand.Create(context),
         RunCommand.Create(context),
         LockCommand.Create(context),
         VerifyCommand.Create(context),
         ApproveCommand.Create(context),
-        AnalyzeCommand.Create(context),
-        DiffCommand.Create(context),
+        AnalyzeCommand.Create(context, new ToolDescriptionScanner()),
+        DiffCommand.Create(context, new ToolDescriptionScanner()),
     ];
 }

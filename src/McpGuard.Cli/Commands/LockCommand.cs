@@ -53,7 +53,7 @@ internal static class LockCommand
     internal static async Task<IReadOnlyList<ToolDefinition>> ListToolsAsync(
         ParseResult parse, ServerLaunchOptions launch, RunServices services, CliContext context, string[] serverCommand, CancellationToken ct)
     {
-        var launcher = services.ResolveLauncher(parse.GetValue(launch.Sandbox) ?? "auto", context.Error);
+        var launcher = (await services.SelectLauncherAsync(parse.GetValue(launch.Sandbox), context, ct)).Launcher;
         try
         {
             return await ServerToolLister.ListAsync(launcher, launch.Spec(parse, context, serverCommand), context.Error, ct);

@@ -1,7 +1,9 @@
 using System.CommandLine;
 using McpGuard.Core;
 using McpGuard.Runtime.Policy;
+using McpGuard.Runtime.Egress;
 using McpGuard.Runtime.Processes;
+using McpGuard.Runtime.Sandbox;
 using McpGuard.Runtime.Proxy;
 using McpGuard.Verify.Lock;
 
@@ -19,6 +21,7 @@ internal static class RunCommand
     {
         services ??= RunServices.Default;
         var launch = new ServerLaunchOptions();
+        var egress = new EgressOptions();
         var policy = new Option<string?>("--policy") { Description = "Policy file (YAML or JSON, see docs/policy.md): allowed/denied tools, argument constraints, actions." };
         var denyTool = new Option<string[]>("--deny-tool") { Description = "Refuse and hide this tool (name or glob; repeatable)." };
         var allowTool = new Option<string[]>("--allow-tool") { Description = "Allow only the tools named (name or glob; repeatable)." };
@@ -29,6 +32,7 @@ internal static class RunCommand
 
         var command = new Command("run", "Run an MCP server behind McpGuard's guarded stdio proxy (use in a client config: mcpguard run -- <server command>).");
         launch.AddTo(command);
+        egress.AddTo(command);
         command.Add(policy);
         command.Add(denyTool);
         command.Add(allowTool);
@@ -87,14 +91,32 @@ internal static class RunCommand
                 context.Error.WriteLine($"mcpguard: no pins for server '{name}' in the lock file; tool definitions are not checked (run 'mcpguard lock --name {name} -- ...').");
             }
 
-            var launcher = services.ResolveLauncher(parse.GetValue(launch.Sandbox) ?? "auto", context.Error);
-            await using var auditSink = services.OpenAudit(parse.GetValue(audit) is { } a ? Path.GetFullPath(a, context.WorkingDirectory) : null);
+            var selection = await services.SelectLauncherAsync(parse.GetValue(launch.Sandbox), context, ct);
+            await using var auditSink = services.OpenAudit(parse.GetValue(audit), services.Redactor, context);
+            var spec = launch.Spec(parse, context, serverCommand);
+            EgressProxy? egressProxy = null;
+            string? socketDirectory = null;
+            if (selection.IsConfined)
+            {
+                // The sandbox has no network of its own: its only way out is this proxy, which judges every request.
+                (egressProxy, spec, socketDirectory) = egress.Start(parse, context, name, spec, services.Calls, auditSink, services.Redactor);
+            }
+            else if ((parse.GetValue(egress.AllowHost) ?? []).Length > 0 || (parse.GetValue(egress.Secret) ?? []).Length > 0)
+            {
+                context.Error.WriteLine("mcpguard: WARNING: --allow-host/--egress-secret only take effect in a sandbox; this server's network is not inspected.");
+            }
+
+            await using var egressLifetime = new EgressLifetime(egressProxy, socketDirectory);
             IServerProcess server;
             try
             {
-                server = await launcher.StartAsync(launch.Spec(parse, context, serverCommand), ct);
+                server = await selection.Launcher.StartAsync(spec, ct);
             }
             catch (ServerStartException ex)
+            {
+                throw new UserInputException(ex.Message, ex);
+            }
+            catch (SandboxLaunchException ex)
             {
                 throw new UserInputException(ex.Message, ex);
             }
@@ -125,5 +147,22 @@ internal static class RunCommand
             }
         });
         return command;
+    }
+
+    /// <summary>Stops the egress proxy and removes its private socket folder when the session ends.</summary>
+    private sealed class EgressLifetime(EgressProxy? proxy, string? socketDirectory) : IAsyncDisposable
+    {
+        public async ValueTask DisposeAsync()
+        {
+            if (proxy is not null)
+            {
+                await proxy.DisposeAsync();
+            }
+
+            if (socketDirectory is not null && Directory.Exists(socketDirectory))
+            {
+                Directory.Delete(socketDirectory, recursive: true);
+            }
+        }
     }
 }

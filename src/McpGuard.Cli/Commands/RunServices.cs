@@ -4,53 +4,53 @@ using McpGuard.Core.Secrets;
 using McpGuard.Core.Tools;
 using McpGuard.Runtime.Calls;
 using McpGuard.Runtime.Processes;
-using McpGuard.Runtime.Proxy;
+using McpGuard.Runtime.Sandbox;
+using McpGuard.Verify.Analysis.ToolDescriptions;
 
 namespace McpGuard.Cli.Commands;
 
 /// <summary>
-/// The collaborators `run`, `lock` and `approve` use. The defaults are this branch's interim pieces; the lead swaps
-/// in the SQLite audit store, the bubblewrap launcher and the real scanner/redactor here, in one place.
+/// The collaborators `run`, `lock` and `approve` use, in one place: the sandbox (bubblewrap, or unconfined when
+/// asked), the hash-chained SQLite audit store, the tool-description scanner, the secret redactor and the in-flight
+/// call registry the egress proxy reads. Tests replace single members.
 /// </summary>
 internal sealed record RunServices
 {
-    /// <summary>Launcher for a --sandbox value (auto, bwrap, none); null when that mode is not available.</summary>
-    public Func<string, IServerLauncher?> Launcher { get; init; } = sandbox => sandbox == "none" ? new ProcessServerLauncher() : null;
+    /// <summary>Picks the launcher for --sandbox; throws UserInputException when a required sandbox cannot be built.</summary>
+    public Func<SandboxMode, BubblewrapOptions, CancellationToken, Task<SandboxSelection>> SelectSandbox { get; init; } =
+        (mode, options, ct) => SandboxLauncherFactory.CreateAsync(mode, options, () => new ProcessServerLauncher(), ct);
 
-    /// <summary>Opens the audit sink for --audit PATH (null: no audit log).</summary>
-    public Func<string?, IAuditSink?> OpenAudit { get; init; } = path => path is null ? null : new InterimJsonlAuditSink(path);
+    /// <summary>
+    /// Opens the audit store for --audit PATH, or the default location under the data folder. Synchronous=Normal:
+    /// WAL commits survive a kill -9 of mcpguard at any moment (what the proxy promises); only a power cut can lose
+    /// the last commits, and an fsync per forwarded message would cost ~1 ms of latency (bench/README.md, audit).
+    /// </summary>
+    public Func<string?, ISecretRedactor, CliContext, IAuditSink> OpenAudit { get; init; } =
+        (path, redactor, context) => SqliteAuditStore.Open(
+            AuditLocation.ResolvePath(path, context.GetEnvironmentVariable, context.WorkingDirectory),
+            redactor,
+            new SqliteAuditStoreOptions { Synchronous = AuditSynchronous.Normal });
 
-    public IToolDescriptionScanner? Scanner { get; init; }
-    public ISecretRedactor Redactor { get; init; } = new InterimSecretRedactor();
+    public IToolDescriptionScanner? Scanner { get; init; } = new ToolDescriptionScanner();
+    public ISecretRedactor Redactor { get; init; } = new SecretRedactor();
     public IInFlightCallRegistry Calls { get; init; } = new InFlightCallRegistry();
 
     public static RunServices Default { get; } = new();
 
     /// <summary>
-    /// Resolves --sandbox. auto falls back to unconfined only when no sandbox is available, with a loud warning;
-    /// an explicitly requested sandbox that cannot be built refuses to start (fail closed).
+    /// Resolves --sandbox auto|bwrap|none into a launcher. The McpGuard data folder (CA key, audit log, intel) is
+    /// always masked inside the sandbox. Prints the factory's warning when the server runs unconfined.
     /// </summary>
-    public IServerLauncher ResolveLauncher(string sandbox, TextWriter error)
+    public async Task<SandboxSelection> SelectLauncherAsync(string? sandbox, CliContext context, CancellationToken cancellationToken)
     {
-        if (Launcher(sandbox) is { } launcher)
+        var mode = SandboxModes.Parse(sandbox);
+        var options = new BubblewrapOptions { ProtectedPaths = [DataDirectory.Resolve(context.GetEnvironmentVariable)] };
+        var selection = await SelectSandbox(mode, options, cancellationToken);
+        if (selection.Warning is { } warning)
         {
-            if (sandbox == "none")
-            {
-                WarnUnconfined(error, "--sandbox none");
-            }
-
-            return launcher;
+            context.Error.WriteLine($"mcpguard: {warning}");
         }
 
-        if (sandbox == "auto" && Launcher("none") is { } fallback)
-        {
-            WarnUnconfined(error, "no sandbox is available in this build (--sandbox auto)");
-            return fallback;
-        }
-
-        throw new UserInputException($"--sandbox {sandbox}: this sandbox is not available here; use --sandbox none to run unconfined");
+        return selection;
     }
-
-    private static void WarnUnconfined(TextWriter error, string why) =>
-        error.WriteLine($"mcpguard: WARNING: the MCP server runs UNCONFINED ({why}): it can read your files and reach the network directly.");
 }

@@ -30,6 +30,16 @@ internal sealed class ServerLaunchOptions
         DefaultValueFactory = _ => "auto",
     };
 
+    public Option<string[]> ReadOnly { get; } = new("--ro")
+    {
+        Description = "Mount this path read-only inside the sandbox (repeatable). The server's package tree is mounted already.",
+    };
+
+    public Option<string[]> ReadWrite { get; } = new("--rw")
+    {
+        Description = "Mount this folder writable inside the sandbox (repeatable). Everything else outside /tmp is read-only.",
+    };
+
     public Argument<string[]> Command { get; } = new("command")
     {
         Description = "The server command and its arguments, after --.",
@@ -43,6 +53,8 @@ internal sealed class ServerLaunchOptions
         command.Add(Lock);
         command.Add(PassEnv);
         command.Add(Sandbox);
+        command.Add(ReadOnly);
+        command.Add(ReadWrite);
         if (withCommand)
         {
             command.Add(Command);
@@ -72,7 +84,23 @@ internal sealed class ServerLaunchOptions
         Arguments = [.. command.Skip(1)],
         WorkingDirectory = context.WorkingDirectory,
         Environment = ServerEnvironment.Build(context.GetEnvironmentVariable, parse.GetValue(PassEnv) ?? []),
+        ReadOnlyPaths = [.. PackageTree.PathsFor(command, context.WorkingDirectory), .. ExistingPaths(parse.GetValue(ReadOnly), "--ro", context)],
+        ReadWritePaths = [.. ExistingPaths(parse.GetValue(ReadWrite), "--rw", context)],
     };
+
+    private static IEnumerable<string> ExistingPaths(string[]? paths, string option, CliContext context)
+    {
+        foreach (var p in paths ?? [])
+        {
+            var full = Path.GetFullPath(p, context.WorkingDirectory);
+            if (!File.Exists(full) && !Directory.Exists(full))
+            {
+                throw new UserInputException($"{option} {full}: no such file or folder");
+            }
+
+            yield return full;
+        }
+    }
 
     /// <summary>--name, else the lock entry launched the same way, else the package name, else the script's name.</summary>
     public static string ResolveName(string? explicitName, LockFile? lockFile, IReadOnlyList<string> command, string workingDirectory)

@@ -13,7 +13,7 @@ public sealed class McpGuardCliTests
 {
     private static CancellationToken Ct => TestContext.Current.CancellationToken;
 
-    private static async Task<(int Code, string Out, string Err)> RunAsync(string file, IEnumerable<string> args, IDictionary<string, string>? env = null, string? cwd = null)
+    internal static async Task<(int Code, string Out, string Err)> RunAsync(string file, IEnumerable<string> args, IDictionary<string, string>? env = null, string? cwd = null)
     {
         var psi = new ProcessStartInfo(file) { RedirectStandardOutput = true, RedirectStandardError = true, RedirectStandardInput = true, UseShellExecute = false };
         foreach (var a in args)
@@ -50,9 +50,9 @@ public sealed class McpGuardCliTests
         return (process.ExitCode, await stdout, await stderr);
     }
 
-    private static string[] Guard(params string[] args) => [NodeFixtures.McpGuardDll, .. args];
+    internal static string[] Guard(params string[] args) => [NodeFixtures.McpGuardDll, .. args];
 
-    private static async Task<JsonObject> TsClientAsync(string[] calls, string[] guardArgs, IDictionary<string, string>? env = null, string? cwd = null)
+    internal static async Task<JsonObject> TsClientAsync(string[] calls, string[] guardArgs, IDictionary<string, string>? env = null, string? cwd = null)
     {
         var args = new List<string> { NodeFixtures.Script("proxy-client", "client.mjs") };
         foreach (var call in calls)
@@ -71,7 +71,7 @@ public sealed class McpGuardCliTests
         return result;
     }
 
-    private static JsonObject Call(JsonObject result, string name) =>
+    internal static JsonObject Call(JsonObject result, string name) =>
         result["calls"]!.AsArray().Single(c => c!["name"]!.ToString() == name)!.AsObject();
 
     [Fact]

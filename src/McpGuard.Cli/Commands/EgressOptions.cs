@@ -1,0 +1,122 @@
+using System.CommandLine;
+using System.Net;
+using McpGuard.Audit;
+using McpGuard.Core;
+using McpGuard.Core.Secrets;
+using McpGuard.Runtime.Calls;
+using McpGuard.Runtime.Egress;
+using McpGuard.Runtime.Processes;
+
+namespace McpGuard.Cli.Commands;
+
+/// <summary>
+/// `run`'s egress options and the per-server egress proxy they configure. A sandboxed server has no network but the
+/// relay to this proxy, so every outbound request is judged against the hosts allowed here and the tool calls in
+/// flight; credentials named with --egress-secret never enter the sandbox.
+/// </summary>
+internal sealed class EgressOptions
+{
+    public Option<string[]> AllowHost { get; } = new("--allow-host")
+    {
+        Description = "Let the server reach this host (exact, or *.example.com for subdomains; repeatable). Everything else is denied.",
+    };
+
+    public Option<string[]> Resolve { get; } = new("--egress-resolve")
+    {
+        Description = "Connect to IP:PORT for HOST, like curl --resolve (HOST=IP:PORT; repeatable). For tests and air-gapped use.",
+    };
+
+    public Option<string[]> TrustCa { get; } = new("--egress-trust-ca")
+    {
+        Description = "An extra root certificate (PEM file) trusted for upstream TLS (repeatable).",
+    };
+
+    public Option<string[]> Secret { get; } = new("--egress-secret")
+    {
+        Description = "NAME@HOST:HEADER: the server gets a placeholder in env var NAME; the egress proxy puts McpGuard's own value of NAME into HEADER only on HOST (repeatable).",
+    };
+
+    public EgressOptions AddTo(Command command)
+    {
+        command.Add(AllowHost);
+        command.Add(Resolve);
+        command.Add(TrustCa);
+        command.Add(Secret);
+        return this;
+    }
+
+    /// <summary>
+    /// Starts the egress proxy for a sandboxed server on a private Unix socket and returns it with the launch spec
+    /// pointed at it (socket, trust bundle, credential placeholders).
+    /// </summary>
+    public (EgressProxy Proxy, ServerLaunchSpec Spec, string SocketDirectory) Start(
+        ParseResult parse, CliContext context, string server, ServerLaunchSpec spec,
+        IInFlightCallRegistry calls, IAuditSink audit, ISecretRedactor redactor)
+    {
+        var policy = new EgressPolicy
+        {
+            Server = server,
+            AllowedHosts = [.. parse.GetValue(AllowHost) ?? []],
+            Secrets = [.. (parse.GetValue(Secret) ?? []).Select(s => ParseSecret(s, context))],
+        };
+        EgressPolicyValidator.ThrowIfInvalid(policy);
+
+        var resolve = new Dictionary<string, IPEndPoint>(StringComparer.OrdinalIgnoreCase);
+        foreach (var entry in parse.GetValue(Resolve) ?? [])
+        {
+            var (host, endpoint) = EgressProxyOptions.ParseResolve(entry);
+            resolve[host] = endpoint;
+        }
+
+        var trust = (parse.GetValue(TrustCa) ?? []).Select(f => Path.GetFullPath(f, context.WorkingDirectory)).ToList();
+        foreach (var file in trust.Where(f => !File.Exists(f)))
+        {
+            throw new UserInputException($"--egress-trust-ca {file}: file not found");
+        }
+
+        // A private folder per run: the socket is the server's only way out, so nobody else may connect to it.
+        var socketDirectory = Path.Combine(Path.GetTempPath(), $"mcpguard-{Environment.ProcessId}-{Guid.NewGuid():N}"[..24]);
+        DataDirectory.CreatePrivate(socketDirectory);
+        var proxy = EgressProxy.Start(
+            new EgressProxyOptions
+            {
+                Policy = policy,
+                UnixSocketPath = Path.Combine(socketDirectory, "egress.sock"),
+                Resolve = resolve,
+                ExtraTrustCaFiles = trust,
+                DataDirectory = DataDirectory.Resolve(context.GetEnvironmentVariable),
+            },
+            calls,
+            audit,
+            redactor,
+            alert => context.Error.WriteLine($"mcpguard: {alert.ToDisplayLine()}"));
+
+        // Placeholders win over any --pass-env of the same name: the real value must never enter the sandbox.
+        var env = new Dictionary<string, string>(spec.Environment, StringComparer.Ordinal);
+        foreach (var (name, placeholder) in proxy.PlaceholderEnvironment)
+        {
+            env[name] = placeholder;
+        }
+
+        return (proxy, spec with { EgressSocketPath = proxy.SocketPath, TrustBundlePath = proxy.TrustBundlePath, Environment = env }, socketDirectory);
+    }
+
+    private static EgressSecret ParseSecret(string text, CliContext context)
+    {
+        var at = text.IndexOf('@', StringComparison.Ordinal);
+        var colon = text.LastIndexOf(':');
+        if (at <= 0 || colon <= at + 1 || colon == text.Length - 1)
+        {
+            throw new UserInputException($"--egress-secret '{text}': expected NAME@HOST:HEADER, e.g. POSTMARK_SERVER_TOKEN@api.postmarkapp.com:X-Postmark-Server-Token");
+        }
+
+        var name = text[..at];
+        var value = context.GetEnvironmentVariable(name);
+        if (string.IsNullOrEmpty(value))
+        {
+            throw new UserInputException($"--egress-secret {name}: environment variable {name} is not set for mcpguard (its value is what the proxy inserts)");
+        }
+
+        return new EgressSecret(name, value, text[(at + 1)..colon], text[(colon + 1)..]);
+    }
+}
