@@ -98,14 +98,17 @@ public sealed class McpGuardCliTests
         using var dir = new TempDirectory();
         var file = dir.Write("data/hello.txt", "hello from fs");
         var policy = dir.Write("policy.yaml", "servers:\n  fs:\n    tools:\n      deny: [write_file]\n");
-        var audit = Path.Combine(dir.Path, "audit.jsonl");
+        var audit = Path.Combine(dir.Path, "audit.db");
         var result = await TsClientAsync(
             ["read_text_file={\"path\":" + JsonValue.Create(file).ToJsonString() + "}", "write_file={\"path\":\"x\",\"content\":\"y\"}"],
             ["run", "--name", "fs", "--policy", policy, "--audit", audit, "--sandbox", "none", "--", "node", NodeFixtures.Filesystem, Path.Combine(dir.Path, "data")]);
         Assert.Contains("hello from fs", Call(result, "read_text_file")["text"]!.ToString());
         Assert.False((bool)Call(result, "write_file")["ok"]!);
 
-        var events = File.ReadAllLines(audit).Select(l => JsonNode.Parse(l)!).ToList();
+        // Read the hash-chained store the way a user would: export it as JSON lines.
+        var export = await RunAsync("dotnet", Guard("audit", "export", "--format", "jsonl", "--audit", audit));
+        Assert.True(export.Code == 0, export.Err);
+        var events = export.Out.Split('\n', StringSplitOptions.RemoveEmptyEntries).Select(l => JsonNode.Parse(l)!).ToList();
         Assert.Contains(events, e => e["kind"]!.ToString() == "tool-call" && e["tool"]!.ToString() == "read_text_file" && e["decision"]!.ToString() == "allow");
         Assert.Contains(events, e => e["tool"]?.ToString() == "write_file" && e["decision"]!.ToString() == "block" && e["ruleId"]!.ToString() == "MCPG501");
         Assert.Contains(events, e => e["kind"]!.ToString() == "process");

@@ -26,7 +26,7 @@ public sealed class SdkClientThroughProxyTests
         var toProxy = new Pipe();
         var fromProxy = new Pipe();
         var audit = new InMemoryAuditSink();
-        var session = GuardProxy.RunAsync(options, new GuardServices { Audit = audit, Redactor = new InterimSecretRedactor() },
+        var session = GuardProxy.RunAsync(options, new GuardServices { Audit = audit, Redactor = new McpGuard.Core.Secrets.SecretRedactor() },
             toProxy.Reader.AsStream(), fromProxy.Writer.AsStream(), server, Ct);
         var transport = new StreamClientTransport(toProxy.Writer.AsStream(), fromProxy.Reader.AsStream());
         var client = await McpClient.CreateAsync(transport, new McpClientOptions

@@ -1,3 +1,4 @@
+using McpGuard.Runtime.Tests.Support;
 using System.IO.Pipelines;
 using System.Text;
 using System.Text.Json.Nodes;
