@@ -1,3 +1,4 @@
+using McpGuard.Core.Json;
 using System.Text;
 using System.Text.Json;
 using System.Text.Json.Nodes;

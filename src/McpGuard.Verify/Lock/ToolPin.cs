@@ -1,3 +1,4 @@
+using McpGuard.Core.Json;
 using System.Security.Cryptography;
 using System.Text.Json.Nodes;
 using McpGuard.Core.Tools;

@@ -1,3 +1,4 @@
+using McpGuard.Core.Json;
 using System.Text.Json.Nodes;
 using McpGuard.Core;
 using McpGuard.Core.Tools;

@@ -3,7 +3,7 @@ using System.Text;
 using System.Text.Json;
 using System.Text.Json.Nodes;
 
-namespace McpGuard.Verify.Lock;
+namespace McpGuard.Core.Json;
 
 /// <summary>
 /// RFC 8785-style canonical JSON (JCS): object members sorted by their UTF-16 code units, no whitespace,
@@ -123,7 +123,8 @@ public static class CanonicalJson
         sb.Append(r);
     }
 
-    private static void WriteString(StringBuilder sb, string s)
+    /// <summary>Appends <paramref name="s"/> as a JCS string: only quote, backslash and control characters are escaped.</summary>
+    public static void WriteString(StringBuilder sb, string s)
     {
         sb.Append('"');
         foreach (var c in s)
