@@ -62,7 +62,7 @@ internal sealed class PackageSourceOptions
 
     public Option<string?> Cache { get; } = new("--cache")
     {
-        Description = "Folder for the verified-tarball cache (default $MCPGUARD_DATA_DIR/cache/npm).",
+        Description = "Folder for the verified-tarball cache (default <data dir>/cache/npm; the data dir is $MCPGUARD_HOME, else $XDG_DATA_HOME/mcpguard, else ~/.local/share/mcpguard).",
     };
 
     public void AddTo(Command command)

@@ -16,20 +16,8 @@ public sealed class IntelStore(string dataDirectory)
     /// <summary>
     /// <c>MCPGUARD_HOME</c> if set, else <c>$XDG_DATA_HOME/mcpguard</c>, else <c>&lt;home&gt;/.local/share/mcpguard</c>.
     /// </summary>
-    public static string DefaultDataDirectory(Func<string, string?> env, string home)
-    {
-        if (env("MCPGUARD_HOME") is { Length: > 0 } explicitHome)
-        {
-            return explicitHome;
-        }
-
-        if (env("XDG_DATA_HOME") is { Length: > 0 } xdg)
-        {
-            return Path.Combine(xdg, "mcpguard");
-        }
-
-        return Path.Combine(home, ".local", "share", "mcpguard");
-    }
+    public static string DefaultDataDirectory(Func<string, string?> env, string home) =>
+        Core.DataDirectory.Resolve(name => name == "HOME" ? home : env(name));
 
     /// <summary>The imported intel, or null when nothing was imported yet.</summary>
     public IntelSource? Load()

@@ -69,7 +69,7 @@ public sealed partial class EgressProxy : IAsyncDisposable
         EgressPolicyValidator.ThrowIfInvalid(options.Policy);
         time ??= TimeProvider.System;
         logger ??= NullLogger.Instance;
-        var dataDirectory = options.DataDirectory ?? McpGuardHome.Resolve();
+        var dataDirectory = options.DataDirectory ?? DataDirectory.Resolve();
         EgressCertificateAuthority? owned = null;
         var authority = options.CertificateAuthority ?? (owned = EgressCertificateAuthority.LoadOrCreate(dataDirectory, time));
         // An injected (test) CA must never overwrite the real bundle in the user's data folder.
@@ -135,20 +135,7 @@ public sealed partial class EgressProxy : IAsyncDisposable
     /// <summary>Environment for proxy-aware clients: proxy URL for a given in-sandbox address, trust variables, placeholders.</summary>
     public IReadOnlyDictionary<string, string> BuildClientEnvironment(string proxyUrl, string trustBundlePathInSandbox)
     {
-        var env = new Dictionary<string, string>(StringComparer.Ordinal)
-        {
-            ["HTTP_PROXY"] = proxyUrl,
-            ["HTTPS_PROXY"] = proxyUrl,
-            ["http_proxy"] = proxyUrl,
-            ["https_proxy"] = proxyUrl,
-            ["NO_PROXY"] = "localhost,127.0.0.1,::1",
-            ["no_proxy"] = "localhost,127.0.0.1,::1",
-            ["NODE_EXTRA_CA_CERTS"] = trustBundlePathInSandbox,
-            ["SSL_CERT_FILE"] = trustBundlePathInSandbox,
-            ["REQUESTS_CA_BUNDLE"] = trustBundlePathInSandbox,
-            ["CURL_CA_BUNDLE"] = trustBundlePathInSandbox,
-            ["GIT_SSL_CAINFO"] = trustBundlePathInSandbox,
-        };
+        var env = new Dictionary<string, string>(Sandbox.ProxyEnvironment.Build(proxyUrl, trustBundlePathInSandbox), StringComparer.Ordinal);
         foreach (var (name, placeholder) in PlaceholderEnvironment)
         {
             env[name] = placeholder;

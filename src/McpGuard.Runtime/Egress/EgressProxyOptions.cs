@@ -18,7 +18,7 @@ public sealed record EgressProxyOptions
     /// <summary>--egress-trust-ca: extra PEM roots for upstream TLS.</summary>
     public IReadOnlyList<string> ExtraTrustCaFiles { get; init; } = [];
 
-    /// <summary>Where the CA and the trust bundle live; null: <see cref="McpGuardHome.Resolve"/>.</summary>
+    /// <summary>Where the CA and the trust bundle live; null: <see cref="Core.DataDirectory.Resolve"/>.</summary>
     public string? DataDirectory { get; init; }
 
     /// <summary>A CA to use instead of the persisted one (tests and benchmarks); the caller keeps ownership.</summary>

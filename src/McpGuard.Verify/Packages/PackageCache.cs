@@ -10,17 +10,9 @@ public sealed class PackageCache(string directory)
 {
     public string Directory { get; } = directory;
 
-    /// <summary>$MCPGUARD_DATA_DIR/cache/npm, else the user's local application data folder.</summary>
-    public static string DefaultDirectory(Func<string, string?> env)
-    {
-        var root = env("MCPGUARD_DATA_DIR");
-        if (string.IsNullOrWhiteSpace(root))
-        {
-            root = Path.Combine(Environment.GetFolderPath(Environment.SpecialFolder.LocalApplicationData, Environment.SpecialFolderOption.Create), "mcpguard");
-        }
-
-        return Path.Combine(root, "cache", "npm");
-    }
+    /// <summary><c>&lt;data dir&gt;/cache/npm</c>, the data dir being <see cref="Core.DataDirectory.Resolve"/>'s.</summary>
+    public static string DefaultDirectory(Func<string, string?> env) =>
+        Path.Combine(Core.DataDirectory.Resolve(env), "cache", "npm");
 
     public byte[]? TryGet(string integrity)
     {

@@ -1,3 +1,4 @@
+using McpGuard.Core;
 using System.Security.Cryptography.X509Certificates;
 using McpGuard.Runtime.Egress.Tls;
 using McpGuard.TestSupport;
@@ -64,8 +65,8 @@ public sealed class EgressCertificateTests
     [Fact]
     public void Home_EnvironmentOrder_McpguardHomeThenXdg()
     {
-        Assert.Equal("/tmp/mg", McpGuardHome.Resolve(n => n == "MCPGUARD_HOME" ? "/tmp/mg" : "/x"));
-        Assert.Equal("/tmp/xdg/mcpguard", McpGuardHome.Resolve(n => n == "XDG_DATA_HOME" ? "/tmp/xdg" : null));
-        Assert.EndsWith(".local/share/mcpguard", McpGuardHome.Resolve(_ => null), StringComparison.Ordinal);
+        Assert.Equal("/tmp/mg", DataDirectory.Resolve(n => n == "MCPGUARD_HOME" ? "/tmp/mg" : "/x"));
+        Assert.Equal("/tmp/xdg/mcpguard", DataDirectory.Resolve(n => n == "XDG_DATA_HOME" ? "/tmp/xdg" : null));
+        Assert.EndsWith(".local/share/mcpguard", DataDirectory.Resolve(_ => null), StringComparison.Ordinal);
     }
 }

@@ -6,22 +6,6 @@ using McpGuard.Core.Secrets;
 
 namespace McpGuard.Runtime.Tests.Egress;
 
-/// <summary>Audit sink that keeps events in memory.</summary>
-internal sealed class InMemoryAuditSink : IAuditSink
-{
-    private readonly ConcurrentQueue<AuditEvent> _events = new();
-
-    public IReadOnlyList<AuditEvent> Events => [.. _events];
-
-    public ValueTask AppendAsync(AuditEvent auditEvent, CancellationToken cancellationToken = default)
-    {
-        _events.Enqueue(auditEvent);
-        return ValueTask.CompletedTask;
-    }
-
-    public ValueTask DisposeAsync() => ValueTask.CompletedTask;
-}
-
 /// <summary>Redactor fake: treats GitHub-style tokens (ghp_ + 36 chars) as the only secrets.</summary>
 internal sealed partial class FakeSecretRedactor : ISecretRedactor
 {

@@ -1,3 +1,4 @@
+using McpGuard.Runtime.Tests.Support;
 using System.Net;
 using System.Net.Security;
 using System.Net.Sockets;

@@ -3,7 +3,7 @@ using McpGuard.Audit;
 namespace McpGuard.Runtime.Tests.Support;
 
 /// <summary>Keeps audit events in memory for assertions (a hand-written fake of the audit store).</summary>
-public sealed class InMemoryAuditSink : IAuditSink
+internal sealed class InMemoryAuditSink : IAuditSink
 {
     private readonly List<AuditEvent> _events = [];
 

@@ -1,3 +1,4 @@
+using McpGuard.Core;
 using System.Security.Cryptography;
 using System.Security.Cryptography.X509Certificates;
 
@@ -26,7 +27,7 @@ public sealed class EgressCertificateAuthority : IDisposable
     /// <summary>Loads the CA from <paramref name="dataDirectory"/>, creating it (and the folder) on first use.</summary>
     public static EgressCertificateAuthority LoadOrCreate(string dataDirectory, TimeProvider? time = null)
     {
-        McpGuardHome.EnsurePrivateDirectory(dataDirectory);
+        DataDirectory.CreatePrivate(dataDirectory);
         var certPath = Path.Combine(dataDirectory, CertificateFileName);
         var keyPath = Path.Combine(dataDirectory, KeyFileName);
         if (File.Exists(certPath) && File.Exists(keyPath))
