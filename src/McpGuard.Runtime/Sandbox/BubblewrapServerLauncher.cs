@@ -44,7 +44,7 @@ public sealed class BubblewrapServerLauncher : IServerLauncher
         cancellationToken.ThrowIfCancellationRequested();
         var command = BuildCommand(spec);
         var process = Process.Start(command.ToStartInfo()) ?? throw new SandboxLaunchException("bwrap did not start");
-        return Task.FromResult<IServerProcess>(new SandboxedServerProcess(process));
+        return Task.FromResult<IServerProcess>(new ChildServerProcess(process));
     }
 
     internal BubblewrapCommand BuildCommand(ServerLaunchSpec spec) => _builder.Build(spec);
