@@ -20,5 +20,6 @@ internal static class CommandCatalog
         ApproveCommand.Create(context),
         AnalyzeCommand.Create(context, new ToolDescriptionScanner()),
         DiffCommand.Create(context, new ToolDescriptionScanner()),
+        WatchCommand.Create(context, new ToolDescriptionScanner()),
     ];
 }

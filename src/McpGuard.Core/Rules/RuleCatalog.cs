@@ -21,6 +21,7 @@ public static class RuleCatalog
         .. ProxyRules.All,
         .. AnalysisRules.All,
         .. DiffRules.All,
+        .. WatchRules.All,
     ];
 
     private static readonly FrozenDictionary<string, RuleDescriptor> s_byId =
