@@ -15,7 +15,9 @@ public sealed class VerdaccioRegistry : IDisposable
 {
     private static readonly TimeSpan StartTimeout = TimeSpan.FromSeconds(90);
     private readonly TempDirectory _root = new("mcpguard-verdaccio");
-    private readonly Process _process;
+    private readonly string _bin;
+    private readonly string _config;
+    private Process _process;
     private readonly string _npmrc;
 
     public VerdaccioRegistry()
@@ -46,23 +48,9 @@ public sealed class VerdaccioRegistry : IDisposable
               keepAliveTimeout: 0
             log: {"{"} type: stdout, format: json, level: warn {"}"}
             """);
-        var start = new ProcessStartInfo("node")
-        {
-            RedirectStandardOutput = true,
-            RedirectStandardError = true,
-            UseShellExecute = false,
-            WorkingDirectory = _root.Path,
-        };
-        start.ArgumentList.Add(bin);
-        start.ArgumentList.Add("--config");
-        start.ArgumentList.Add(config);
-        start.ArgumentList.Add("--listen");
-        start.ArgumentList.Add($"127.0.0.1:{Port}");
-        _process = Process.Start(start) ?? throw new InvalidOperationException("node could not be started for Verdaccio.");
-        _process.OutputDataReceived += (_, _) => { };
-        _process.ErrorDataReceived += (_, _) => { };
-        _process.BeginOutputReadLine();
-        _process.BeginErrorReadLine();
+        _bin = bin;
+        _config = config;
+        _process = StartProcess();
         try
         {
             WaitUntilReady();
@@ -82,6 +70,25 @@ public sealed class VerdaccioRegistry : IDisposable
 
     /// <summary>The folder Verdaccio stores packages in (tarballs under storage/NAME/NAME-VERSION.tgz).</summary>
     public string StoragePath => Path.Combine(_root.Path, "storage");
+
+    /// <summary>Stops the registry (it then refuses connections on its port); <see cref="Restart"/> brings it back with the same storage.</summary>
+    public void Stop()
+    {
+        if (!_process.HasExited)
+        {
+            _process.Kill(entireProcessTree: true);
+            _process.WaitForExit(TimeSpan.FromSeconds(10));
+        }
+    }
+
+    /// <summary>Starts the registry again on the same port and storage, and waits until it answers.</summary>
+    public void Restart()
+    {
+        Stop();
+        _process.Dispose();
+        _process = StartProcess();
+        WaitUntilReady();
+    }
 
     /// <summary>Publishes a package folder with the real npm CLI (no scripts run, private npm cache).</summary>
     public void Publish(string packageDirectory)
@@ -146,6 +153,28 @@ public sealed class VerdaccioRegistry : IDisposable
 
         _process.Dispose();
         _root.Dispose();
+    }
+
+    private Process StartProcess()
+    {
+        var start = new ProcessStartInfo("node")
+        {
+            RedirectStandardOutput = true,
+            RedirectStandardError = true,
+            UseShellExecute = false,
+            WorkingDirectory = _root.Path,
+        };
+        start.ArgumentList.Add(_bin);
+        start.ArgumentList.Add("--config");
+        start.ArgumentList.Add(_config);
+        start.ArgumentList.Add("--listen");
+        start.ArgumentList.Add($"127.0.0.1:{Port}");
+        var process = Process.Start(start) ?? throw new InvalidOperationException("node could not be started for Verdaccio.");
+        process.OutputDataReceived += (_, _) => { };
+        process.ErrorDataReceived += (_, _) => { };
+        process.BeginOutputReadLine();
+        process.BeginErrorReadLine();
+        return process;
     }
 
     private void WaitUntilReady()

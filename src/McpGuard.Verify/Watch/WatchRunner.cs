@@ -276,10 +276,10 @@ public sealed class WatchRunner
         return _registry.DownloadAsync(new RegistryVersion(name, version, tarball, integrity, manifest), cancellationToken);
     }
 
-    // Published after the baseline by the registry's clock; without a time map, by semantic version.
+    // Published after the baseline by the registry's clock; without a time map (or at the same instant), by semantic version.
     private static bool IsNewer(string version, string baseline, Dictionary<string, DateTimeOffset> times)
     {
-        if (times.TryGetValue(version, out var v) && times.TryGetValue(baseline, out var b))
+        if (times.TryGetValue(version, out var v) && times.TryGetValue(baseline, out var b) && v != b)
         {
             return v > b;
         }
