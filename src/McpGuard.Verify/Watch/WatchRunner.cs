@@ -111,7 +111,17 @@ public sealed class WatchRunner
         var failedCycles = 0;
         while (!cancellationToken.IsCancellationRequested)
         {
-            var result = await RunCycleAsync(targets(), cancellationToken).ConfigureAwait(false);
+            WatchCycleResult result;
+            try
+            {
+                result = await RunCycleAsync(targets(), cancellationToken).ConfigureAwait(false);
+            }
+            catch (OperationCanceledException) when (cancellationToken.IsCancellationRequested)
+            {
+                // Interrupted mid-cycle: what was reported is already recorded; unreported versions stay pending.
+                return;
+            }
+
             failedCycles = result.RegistryDown ? Math.Min(failedCycles + 1, 30) : 0;
             var factor = Math.Min(Math.Pow(2, failedCycles), _options.MaxBackoffFactor);
             try
