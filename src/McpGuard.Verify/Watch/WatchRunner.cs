@@ -187,11 +187,23 @@ public sealed class WatchRunner
         var batch = pending.OrderByDescending(v => times.TryGetValue(v, out var t) ? t : DateTimeOffset.MinValue).ThenByDescending(v => v, StringComparer.Ordinal)
             .Take(_options.MaxVersionsPerCycle).Reverse().ToList();
         var complete = batch.Count == pending.Count;
-        LoadedPackage? old = null;
+        if (batch.Count == 0)
+        {
+            state.ETag = ((PackumentResult.Fresh)fetched).ETag;
+            _state.Save();
+            return (true, false);
+        }
+
+        var old = await LoadBaselineAsync(key, target, baseline, baselineManifest, events, cancellationToken).ConfigureAwait(false);
+        if (old is null)
+        {
+            return (true, false);
+        }
+
         foreach (var version in batch)
         {
             cancellationToken.ThrowIfCancellationRequested();
-            var review = await ReviewAsync(target, baseline, baselineManifest, version, packument, times, () => old, p => old = p, events, cancellationToken).ConfigureAwait(false);
+            var review = await ReviewAsync(target, baseline, old, version, packument, times, events, cancellationToken).ConfigureAwait(false);
             if (review is null)
             {
                 complete = false;
@@ -217,12 +229,10 @@ public sealed class WatchRunner
     private async Task<WatchEvent?> ReviewAsync(
         WatchTarget target,
         string baseline,
-        JsonObject baselineManifest,
+        LoadedPackage old,
         string version,
         JsonObject packument,
         Dictionary<string, DateTimeOffset> times,
-        Func<LoadedPackage?> getOld,
-        Action<LoadedPackage> setOld,
         List<WatchEvent> events,
         CancellationToken cancellationToken)
     {
@@ -231,17 +241,9 @@ public sealed class WatchRunner
         var manifest = (JsonObject)packument["versions"]![version]!;
         try
         {
-            if (getOld() is null)
-            {
-                // The approved version is checked against the integrity in the lock when there is one, not against what
-                // the registry says today: a mirror that swapped the approved tarball must not become the new baseline.
-                var bytes = await DownloadAsync(target.Package, baseline, baselineManifest, target.BaselineIntegrity, cancellationToken).ConfigureAwait(false);
-                setOld(_loader.FromTarballBytes(bytes, $"{target.Package}@{baseline}"));
-            }
-
             var newBytes = await DownloadAsync(target.Package, version, manifest, null, cancellationToken).ConfigureAwait(false);
             var newPackage = _loader.FromTarballBytes(newBytes, $"{target.Package}@{version}");
-            var diff = _differ.Diff(getOld()!, newPackage, cancellationToken);
+            var diff = _differ.Diff(old, newPackage, cancellationToken);
             var verdict = WatchSignals.Raise(diff.Verdict.Decision, signals);
             var reasons = signals.Concat(diff.Items.Take(10).Select(i => new WatchReason(i.Finding.RuleId, i.Finding.Severity, Located(i.Finding)))).ToList();
             var top = reasons.OrderByDescending(r => r.Severity).FirstOrDefault();
@@ -254,9 +256,8 @@ public sealed class WatchRunner
         }
         catch (PackageLoadException ex) when (ex.IntegrityFailure)
         {
-            var which = getOld() is null ? $"the approved {baseline}" : version;
             return Event(target, WatchEvent.ErrorType, version, "block", [Reason(WatchRules.IntegrityMismatch, ex.Message), .. signals],
-                $"BLOCK {target.Package} {version}: the tarball of {which} does not match its integrity; it was not used. {ex.Message}") with { PublishedAt = published };
+                $"BLOCK {target.Package} {version}: its tarball does not match its published integrity; it was not used. {ex.Message}") with { PublishedAt = published };
         }
         catch (PackageLoadException ex) when (ex.InnerException is null && ex.Message.Contains("could not be downloaded", StringComparison.Ordinal))
         {
@@ -276,6 +277,41 @@ public sealed class WatchRunner
                 $"the tarball of {target.Package}@{version} could not be downloaded from {_options.RegistryDisplay}; will try again next cycle.", cancellationToken).ConfigureAwait(false);
             return null;
         }
+    }
+
+    /// <summary>
+    /// Downloads and reads the baseline once per package and cycle; null (after reporting why) when it cannot be used,
+    /// and then no version of the package is reviewed or marked this cycle.
+    /// </summary>
+    private async Task<LoadedPackage?> LoadBaselineAsync(string key, WatchTarget target, string baseline, JsonObject manifest, List<WatchEvent> events, CancellationToken cancellationToken)
+    {
+        try
+        {
+            // The approved version is checked against the integrity in the lock when there is one, not against what the
+            // registry says today: a mirror that swapped the approved tarball must not become the new baseline.
+            var bytes = await DownloadAsync(target.Package, baseline, manifest, target.BaselineIntegrity, cancellationToken).ConfigureAwait(false);
+            return _loader.FromTarballBytes(bytes, $"{target.Package}@{baseline}");
+        }
+        catch (PackageLoadException ex) when (ex.IntegrityFailure)
+        {
+            await ProblemAsync(key, events, target, null, "block", WatchRules.IntegrityMismatch,
+                $"the approved {target.Package}@{baseline} on {_options.RegistryDisplay} no longer matches {(target.BaselineIntegrity is null ? "its published integrity" : "the integrity in your lock")}; new versions are not reviewed against it. {ex.Message}", cancellationToken).ConfigureAwait(false);
+        }
+        catch (PackageLoadException ex) when (ex.InnerException is null && ex.Message.Contains("could not be downloaded", StringComparison.Ordinal))
+        {
+            await ProblemAsync(key, events, target, null, null, WatchRules.RegistryUnreachable, ex.Message + "; will try again next cycle.", cancellationToken).ConfigureAwait(false);
+        }
+        catch (PackageLoadException ex)
+        {
+            await ProblemAsync(key, events, target, null, null, WatchRules.RegistryMalformed, $"the approved {target.Package}@{baseline} cannot be read: {ex.Message}", cancellationToken).ConfigureAwait(false);
+        }
+        catch (Exception ex) when (ex is HttpRequestException or Polly.Timeout.TimeoutRejectedException || (ex is TaskCanceledException && !cancellationToken.IsCancellationRequested))
+        {
+            await ProblemAsync(key, events, target, null, null, WatchRules.RegistryUnreachable,
+                $"the tarball of {target.Package}@{baseline} could not be downloaded from {_options.RegistryDisplay}; will try again next cycle.", cancellationToken).ConfigureAwait(false);
+        }
+
+        return null;
     }
 
     private Task<byte[]> DownloadAsync(string name, string version, JsonObject manifest, string? expectedIntegrity, CancellationToken cancellationToken)

@@ -155,8 +155,9 @@ public sealed class WatchRunnerFakeRegistryTests : IAsyncLifetime
             var result = await runner.RunCycleAsync([WatchTestSupport.Locked("relock-pkg", "1.0.0", lockIntegrity)], TestContext.Current.CancellationToken);
 
             var e = Assert.Single(result.Events);
-            Assert.Equal(("block", "MCPG812"), (e.Verdict, e.RuleId));
-            Assert.Contains("approved 1.0.0", e.Summary);
+            Assert.Equal(("block", "MCPG812", (string?)null), (e.Verdict, e.RuleId, e.Version));
+            Assert.Contains("approved relock-pkg@1.0.0", e.Summary);
+            Assert.Contains("integrity in your lock", e.Summary);
         }
     }
 
