@@ -1,15 +1,8 @@
-using System.Net;
 using System.Text.Json.Nodes;
 using McpGuard.Audit;
 using McpGuard.Cli.Commands;
 using McpGuard.TestSupport;
-using Microsoft.AspNetCore.Builder;
-using Microsoft.AspNetCore.Hosting;
-using Microsoft.AspNetCore.Hosting.Server;
-using Microsoft.AspNetCore.Hosting.Server.Features;
-using Microsoft.AspNetCore.Http;
-using Microsoft.Extensions.DependencyInjection;
-using Microsoft.Extensions.Logging;
+using McpGuard.TestSupport.FakeApis;
 
 namespace McpGuard.Cli.Tests;
 
@@ -161,26 +154,13 @@ public sealed class WatchCommandTests(WatchCommandTests.Registry registry) : ICl
     public async Task Once_Webhook_ReceivesEveryEventAndCarriesNoSecretFromItsUrl()
     {
         WriteLock("1.0.2", null);
-        var bodies = new List<string>();
-        var builder = WebApplication.CreateSlimBuilder();
-        builder.Logging.ClearProviders();
-        builder.WebHost.ConfigureKestrel(k => k.Listen(IPAddress.Loopback, 0));
-        await using var app = builder.Build();
-        app.Run(async ctx =>
-        {
-            using var reader = new StreamReader(ctx.Request.Body);
-            var body = await reader.ReadToEndAsync();
-            lock (bodies)
-            {
-                bodies.Add(body);
-            }
-        });
-        await app.StartAsync(TestContext.Current.CancellationToken);
-        var url = app.Services.GetRequiredService<IServer>().Features.Get<IServerAddressesFeature>()!.Addresses.First().TrimEnd('/') + "/hook/XXsecretTOKENXX";
+        await using var receiver = await WebhookReceiver.StartAsync(cancellationToken: TestContext.Current.CancellationToken);
+        var url = new Uri(receiver.Url, "hook/XXsecretTOKENXX").AbsoluteUri;
 
         var r = await WatchAsync("--webhook", url);
 
         Assert.Equal(1, r.ExitCode);
+        var bodies = receiver.Bodies;
         Assert.Equal(2, bodies.Count);
         Assert.Contains(bodies, b => JsonNode.Parse(b)!["verdict"]!.GetValue<string>() == "block");
         Assert.DoesNotContain("XXsecretTOKENXX", r.Out + r.Error + string.Concat(bodies));

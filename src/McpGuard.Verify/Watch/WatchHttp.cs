@@ -5,32 +5,36 @@ using Polly;
 namespace McpGuard.Verify.Watch;
 
 /// <summary>
-/// The HttpClient watch polls and downloads with: a Polly pipeline (Microsoft.Extensions.Http.Resilience) retries
-/// 429, 5xx, network errors and timeouts with jittered exponential back-off and honours Retry-After.
+/// The HttpClients watch polls, downloads and posts webhooks with: a Polly pipeline (Microsoft.Extensions.Http.Resilience)
+/// retries 429, 5xx, network errors and timeouts with jittered exponential back-off and honours Retry-After.
 /// </summary>
 public static class WatchHttp
 {
-    public static HttpClient CreateClient(WatchOptions options)
+    public static HttpClient CreateClient(WatchOptions options) =>
+        CreateClient(options.MaxRetries, options.RetryDelay, options.AttemptTimeout, new SocketsHttpHandler
+        {
+            AutomaticDecompression = DecompressionMethods.All,
+            PooledConnectionLifetime = TimeSpan.FromMinutes(5),
+        });
+
+    internal static HttpClient CreateClient(int maxRetries, TimeSpan retryDelay, TimeSpan attemptTimeout, HttpMessageHandler inner)
     {
         var pipeline = new ResiliencePipelineBuilder<HttpResponseMessage>()
             .AddRetry(new HttpRetryStrategyOptions
             {
-                MaxRetryAttempts = Math.Max(1, options.MaxRetries),
-                ShouldHandle = options.MaxRetries == 0 ? _ => PredicateResult.False() : new HttpRetryStrategyOptions().ShouldHandle,
-                Delay = options.RetryDelay,
+                // Polly wants at least one attempt; "no retries" is expressed by handling nothing.
+                MaxRetryAttempts = Math.Max(1, maxRetries),
+                ShouldHandle = maxRetries == 0 ? _ => PredicateResult.False() : new HttpRetryStrategyOptions().ShouldHandle,
+                Delay = retryDelay,
                 MaxDelay = TimeSpan.FromMinutes(2),
                 BackoffType = DelayBackoffType.Exponential,
                 UseJitter = true,
                 ShouldRetryAfterHeader = true,
             })
-            .AddTimeout(options.AttemptTimeout)
+            .AddTimeout(attemptTimeout)
             .Build();
-        var handler = new ResilienceHandler(pipeline)
-        {
-            InnerHandler = new SocketsHttpHandler { AutomaticDecompression = DecompressionMethods.All, PooledConnectionLifetime = TimeSpan.FromMinutes(5) },
-        };
 
         // The pipeline's per-attempt timeout governs; the client's own would cut across retries.
-        return new HttpClient(handler) { Timeout = Timeout.InfiniteTimeSpan };
+        return new HttpClient(new ResilienceHandler(pipeline) { InnerHandler = inner }) { Timeout = Timeout.InfiniteTimeSpan };
     }
 }

@@ -1,8 +1,6 @@
 using System.Net.Http.Json;
 using System.Text.Json.Nodes;
 using System.Threading.Channels;
-using Microsoft.Extensions.Http.Resilience;
-using Polly;
 
 namespace McpGuard.Verify.Watch;
 
@@ -53,18 +51,7 @@ public sealed class WebhookNotifier : IWatchEventSink, IAsyncDisposable
             FullMode = BoundedChannelFullMode.DropOldest,
             SingleReader = true,
         }, _ => Interlocked.Increment(ref _dropped));
-        var pipeline = new ResiliencePipelineBuilder<HttpResponseMessage>()
-            .AddRetry(new HttpRetryStrategyOptions
-            {
-                MaxRetryAttempts = Math.Max(1, _options.MaxRetries),
-                Delay = _options.RetryDelay,
-                BackoffType = DelayBackoffType.Exponential,
-                UseJitter = true,
-                ShouldRetryAfterHeader = true,
-            })
-            .AddTimeout(_options.AttemptTimeout)
-            .Build();
-        _http = new HttpClient(new ResilienceHandler(pipeline) { InnerHandler = innerHandler ?? new SocketsHttpHandler() }) { Timeout = Timeout.InfiniteTimeSpan };
+        _http = WatchHttp.CreateClient(_options.MaxRetries, _options.RetryDelay, _options.AttemptTimeout, innerHandler ?? new SocketsHttpHandler());
         _sender = Task.Run(SendLoopAsync);
     }
 

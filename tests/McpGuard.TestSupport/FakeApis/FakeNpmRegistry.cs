@@ -1,17 +1,11 @@
 using System.Collections.Concurrent;
 using System.Formats.Tar;
 using System.IO.Compression;
-using System.Net;
 using System.Security.Cryptography;
 using System.Text;
 using System.Text.Json.Nodes;
 using Microsoft.AspNetCore.Builder;
-using Microsoft.AspNetCore.Hosting;
-using Microsoft.AspNetCore.Hosting.Server;
-using Microsoft.AspNetCore.Hosting.Server.Features;
 using Microsoft.AspNetCore.Http;
-using Microsoft.Extensions.DependencyInjection;
-using Microsoft.Extensions.Logging;
 
 namespace McpGuard.TestSupport.FakeApis;
 
@@ -22,12 +16,14 @@ namespace McpGuard.TestSupport.FakeApis;
 /// </summary>
 public sealed class FakeNpmRegistry : IAsyncDisposable
 {
-    private readonly WebApplication _app;
+    private WebApplication _app = null!;
     private readonly ConcurrentDictionary<string, Func<HttpContext, Task>> _routes = new(StringComparer.Ordinal);
     private readonly ConcurrentDictionary<string, int> _failuresLeft = new(StringComparer.Ordinal);
     private readonly ConcurrentQueue<string> _requests = new();
 
-    private FakeNpmRegistry(WebApplication app) => _app = app;
+    private FakeNpmRegistry()
+    {
+    }
 
     public Uri Url { get; private set; } = null!;
 
@@ -36,15 +32,8 @@ public sealed class FakeNpmRegistry : IAsyncDisposable
 
     public static async Task<FakeNpmRegistry> StartAsync(CancellationToken cancellationToken = default)
     {
-        var builder = WebApplication.CreateSlimBuilder();
-        builder.Logging.ClearProviders();
-        builder.WebHost.ConfigureKestrel(k => k.Listen(IPAddress.Loopback, 0));
-        var app = builder.Build();
-        var fake = new FakeNpmRegistry(app);
-        app.Run(fake.HandleAsync);
-        await app.StartAsync(cancellationToken);
-        var address = app.Services.GetRequiredService<IServer>().Features.Get<IServerAddressesFeature>()!.Addresses.First();
-        fake.Url = new Uri(address.TrimEnd('/') + "/");
+        var fake = new FakeNpmRegistry();
+        (fake._app, fake.Url) = await LoopbackHttpServer.StartAsync(fake.HandleAsync, cancellationToken);
         return fake;
     }
 

@@ -4,13 +4,6 @@ using McpGuard.Core.Reports;
 using McpGuard.TestSupport;
 using McpGuard.TestSupport.FakeApis;
 using McpGuard.Verify.Watch;
-using Microsoft.AspNetCore.Builder;
-using Microsoft.AspNetCore.Hosting;
-using Microsoft.AspNetCore.Hosting.Server;
-using Microsoft.AspNetCore.Hosting.Server.Features;
-using Microsoft.AspNetCore.Http;
-using Microsoft.Extensions.DependencyInjection;
-using Microsoft.Extensions.Logging;
 
 namespace McpGuard.Verify.Tests.Watch;
 
@@ -263,17 +256,7 @@ public sealed class WatchRunnerFakeRegistryTests : IAsyncLifetime
     [Fact]
     public async Task Webhook_ReceiverGetsEveryEventAsJson_AndASlowReceiverNeverBlocksTheLoop()
     {
-        var received = new List<JsonObject>();
-        var release = new TaskCompletionSource();
-        await using var receiver = await StartReceiverAsync(async ctx =>
-        {
-            await release.Task;
-            var body = await JsonNode.ParseAsync(ctx.Request.Body);
-            lock (received)
-            {
-                received.Add((JsonObject)body!);
-            }
-        });
+        await using var receiver = await WebhookReceiver.StartAsync(hold: true, TestContext.Current.CancellationToken);
         WatchTestSupport.Serve(_registry, _work, "hook-pkg", new FakeVersion("1.0.0"), new FakeVersion("1.0.1"), new FakeVersion("1.0.2", WatchFixtureKind.HiddenBcc));
         var failures = new List<string>();
         var notifier = new WebhookNotifier(new Uri(receiver.Url, "hooks/T000/B000/XXXXsecretXXXX"), failures.Add, new WebhookOptions { RetryDelay = TimeSpan.FromMilliseconds(20) });
@@ -284,8 +267,9 @@ public sealed class WatchRunnerFakeRegistryTests : IAsyncLifetime
         // The receiver holds every request until released: the cycle must still finish.
         var result = await runner.RunCycleAsync([WatchTestSupport.Locked("hook-pkg", "1.0.0")], TestContext.Current.CancellationToken);
         Assert.Equal(2, result.Events.Count);
-        release.SetResult();
+        receiver.Release();
         await notifier.DisposeAsync();
+        var received = receiver.Bodies.Select(b => (JsonObject)JsonNode.Parse(b)!).ToList();
 
         Assert.Empty(failures);
         Assert.Equal(["1.0.1", "1.0.2"], received.Select(r => r["version"]!.GetValue<string>()).Order());
@@ -316,26 +300,5 @@ public sealed class WatchRunnerFakeRegistryTests : IAsyncLifetime
         using var l = new System.Net.Sockets.TcpListener(IPAddress.Loopback, 0);
         l.Start();
         return ((IPEndPoint)l.LocalEndpoint).Port;
-    }
-
-    private static async Task<Receiver> StartReceiverAsync(Func<HttpContext, Task> handle)
-    {
-        var builder = WebApplication.CreateSlimBuilder();
-        builder.Logging.ClearProviders();
-        builder.WebHost.ConfigureKestrel(k => k.Listen(IPAddress.Loopback, 0));
-        var app = builder.Build();
-        app.Run(new RequestDelegate(handle));
-        await app.StartAsync();
-        var address = app.Services.GetRequiredService<IServer>().Features.Get<IServerAddressesFeature>()!.Addresses.First();
-        return new Receiver(app, new Uri(address.TrimEnd('/') + "/"));
-    }
-
-    private sealed record Receiver(WebApplication App, Uri Url) : IAsyncDisposable
-    {
-        public async ValueTask DisposeAsync()
-        {
-            await App.StopAsync();
-            await App.DisposeAsync();
-        }
     }
 }
