@@ -98,6 +98,10 @@ public sealed class WatchCommandTests(WatchCommandTests.Registry registry) : ICl
             Assert.Equal(["info", "info", "block"], events.Take(3).Select(e => e.Decision));
         }
 
+        // The watch events extend the same hash chain `audit verify` checks.
+        var verify = await CliHarness.RunAsync(["audit", "verify"], env: name => name == "MCPGUARD_HOME" ? Data : null, workingDirectory: _dir.Path);
+        Assert.Equal(0, verify.ExitCode);
+
         var again = await WatchAsync();
         Assert.Equal(0, again.ExitCode);
         Assert.Empty(Lines(again.Out));
