@@ -21,7 +21,7 @@ public class WatchBenchmarks
     private HttpClient _bare = null!;
     private HttpClient _watchHttp = null!;
     private WatchRunner _runner = null!;
-    private List<WatchTarget> _targets = [];
+    private readonly List<WatchTarget> _targets = [];
     private readonly Dictionary<string, string> _etags = [];
     private byte[] _bigPackument = [];
     private readonly WatchOptions _signalOptions = new();
