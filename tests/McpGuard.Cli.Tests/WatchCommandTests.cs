@@ -109,6 +109,57 @@ public sealed class WatchCommandTests(WatchCommandTests.Registry registry) : ICl
     }
 
     [Fact]
+    public async Task Loop_UntilInterrupted_ReportsThenExitsZeroWithoutTouchingTheLock()
+    {
+        var lockPath = WriteLock("1.0.3", null);
+        var before = File.ReadAllBytes(lockPath);
+        using var stdout = new SignallingWriter("\"1.0.4\"");
+        using var stderr = new StringWriter();
+        using var stop = CancellationTokenSource.CreateLinkedTokenSource(TestContext.Current.CancellationToken);
+        var context = CliContext.ForWriters(stdout, stderr, name => name == "MCPGUARD_HOME" ? Data : null, _dir.Path);
+
+        var run = CliApp.RunAsync(["watch", "--interval", "1s", "--registry", registry.Verdaccio.Url.AbsoluteUri, "--home", Home, "--cooldown", "0"], context, stop.Token);
+        await stdout.Seen.WaitAsync(TimeSpan.FromSeconds(60), TestContext.Current.CancellationToken);
+        await stop.CancelAsync();
+        var code = await run.WaitAsync(TimeSpan.FromSeconds(30), TestContext.Current.CancellationToken);
+
+        Assert.Equal(0, code);
+        Assert.Contains("\"verdict\":\"", stdout.ToString());
+        Assert.Equal(before, File.ReadAllBytes(lockPath));
+    }
+
+    /// <summary>Completes <see cref="Seen"/> once a written line contains the text (no polling, no sleeps).</summary>
+    private sealed class SignallingWriter(string text) : StringWriter
+    {
+        private readonly TaskCompletionSource _seen = new(TaskCreationOptions.RunContinuationsAsynchronously);
+
+        public Task Seen => _seen.Task;
+
+        public override Task WriteLineAsync(string? value)
+        {
+            lock (this)
+            {
+                base.WriteLine(value);
+            }
+
+            if (value?.Contains(text, StringComparison.Ordinal) == true)
+            {
+                _seen.TrySetResult();
+            }
+
+            return Task.CompletedTask;
+        }
+
+        public override string ToString()
+        {
+            lock (this)
+            {
+                return base.ToString();
+            }
+        }
+    }
+
+    [Fact]
     public async Task Once_LockAtNewest_NothingNewExit0()
     {
         WriteLock("1.0.4", null);

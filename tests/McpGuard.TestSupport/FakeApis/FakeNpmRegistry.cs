@@ -19,6 +19,7 @@ public sealed class FakeNpmRegistry : IAsyncDisposable
     private WebApplication _app = null!;
     private readonly ConcurrentDictionary<string, Func<HttpContext, Task>> _routes = new(StringComparer.Ordinal);
     private readonly ConcurrentDictionary<string, int> _failuresLeft = new(StringComparer.Ordinal);
+    private readonly ConcurrentDictionary<string, int> _failureStatus = new(StringComparer.Ordinal);
     private readonly ConcurrentQueue<string> _requests = new();
 
     private FakeNpmRegistry()
@@ -70,8 +71,12 @@ public sealed class FakeNpmRegistry : IAsyncDisposable
         return Task.CompletedTask;
     };
 
-    /// <summary>The next <paramref name="count"/> requests for the package answer 503 (with Retry-After: 0).</summary>
-    public void FailNext(string name, int count) => _failuresLeft["/" + name] = count;
+    /// <summary>The next <paramref name="count"/> requests for the package answer <paramref name="status"/> (503 or 429) with Retry-After: 0.</summary>
+    public void FailNext(string name, int count, int status = 503)
+    {
+        _failureStatus["/" + name] = status;
+        _failuresLeft["/" + name] = count;
+    }
 
     /// <summary>Serves tarball bytes at /NAME/-/NAME-VERSION.tgz and returns its URL.</summary>
     public Uri AddTarball(string name, string version, byte[] bytes)
@@ -118,7 +123,7 @@ public sealed class FakeNpmRegistry : IAsyncDisposable
         if (_failuresLeft.TryGetValue(key, out var left) && left > 0)
         {
             _failuresLeft[key] = left - 1;
-            ctx.Response.StatusCode = 503;
+            ctx.Response.StatusCode = _failureStatus.GetValueOrDefault(key, 503);
             ctx.Response.Headers.RetryAfter = "0";
             return;
         }

@@ -154,11 +154,13 @@ public sealed class WatchRunnerFakeRegistryTests : IAsyncLifetime
         }
     }
 
-    [Fact]
-    public async Task Cycle_Registry503TwiceThenOk_RetriedPolitelyAndReviewed()
+    [Theory]
+    [InlineData(503)]
+    [InlineData(429)]
+    public async Task Cycle_RegistryFailsTwiceThenOk_RetriedPolitelyAndReviewed(int status)
     {
         WatchTestSupport.Serve(_registry, _work, "flaky-pkg", new FakeVersion("1.0.0"), new FakeVersion("1.0.1"));
-        _registry.FailNext("flaky-pkg", 2);
+        _registry.FailNext("flaky-pkg", 2, status);
         var (runner, _, http) = Runner();
         using (http)
         {
