@@ -76,6 +76,14 @@ internal sealed class PackageSourceOptions
 
     public PackageLoader CreateLoader(ParseResult parse, CliContext context, HttpClient http)
     {
+        var registry = RegistryUrl(parse, context);
+        var cacheDir = parse.GetValue(Cache) is { } c ? Path.GetFullPath(c, context.WorkingDirectory) : PackageCache.DefaultDirectory(context.GetEnvironmentVariable);
+        return new PackageLoader(new NpmRegistryClient(http, registry, new PackageCache(cacheDir)));
+    }
+
+    /// <summary>--registry, else $MCPGUARD_REGISTRY, else the public npm registry; anything but an http(s) URL is a usage error.</summary>
+    public Uri RegistryUrl(ParseResult parse, CliContext context)
+    {
         var registryText = parse.GetValue(Registry) ?? context.GetEnvironmentVariable("MCPGUARD_REGISTRY");
         var registry = NpmRegistryClient.DefaultRegistry;
         if (registryText is not null
@@ -84,8 +92,7 @@ internal sealed class PackageSourceOptions
             throw new UserInputException($"--registry '{registryText}' is not an http(s) URL.");
         }
 
-        var cacheDir = parse.GetValue(Cache) is { } c ? Path.GetFullPath(c, context.WorkingDirectory) : PackageCache.DefaultDirectory(context.GetEnvironmentVariable);
-        return new PackageLoader(new NpmRegistryClient(http, registry!, new PackageCache(cacheDir)));
+        return registry!;
     }
 
     /// <summary>Loads a package and turns every way it can fail into a one-line user error naming the argument.</summary>

@@ -20,5 +20,7 @@ internal static class CommandCatalog
         ApproveCommand.Create(context),
         AnalyzeCommand.Create(context, new ToolDescriptionScanner()),
         DiffCommand.Create(context, new ToolDescriptionScanner()),
+        UpdateCommand.Create(context),
+        PinCommand.Create(context),
     ];
 }
