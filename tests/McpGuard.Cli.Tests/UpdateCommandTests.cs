@@ -5,9 +5,14 @@ using McpGuard.TestSupport;
 
 namespace McpGuard.Cli.Tests;
 
-/// <summary>Verdaccio on 127.0.0.1 with the update series (1.0.1 ok, 1.0.2 review, 1.0.3 hidden Bcc, 1.0.4 install script).</summary>
+/// <summary>
+/// Verdaccio on 127.0.0.1 with the update series (1.0.1 ok, 1.0.2 review, 1.0.3 hidden Bcc, 1.0.4 install script),
+/// and <see cref="TamperedName"/> whose 1.0.1 tarball was swapped after publishing.
+/// </summary>
 public sealed class UpdateSeriesRegistry : IDisposable
 {
+    public const string TamperedName = "mcpguard-update-tamper";
+
     private readonly TempDirectory _work = new("mcpguard-update-series");
 
     public UpdateSeriesRegistry()
@@ -16,8 +21,17 @@ public sealed class UpdateSeriesRegistry : IDisposable
         try
         {
             UpdateSeries.Publish(Verdaccio, _work.Path);
+            foreach (var v in new[] { "1.0.0", "1.0.1" })
+            {
+                _work.Write($"tamper{v}/package.json", $$"""{ "name": "{{TamperedName}}", "version": "{{v}}", "description": "SYNTHETIC TEST FIXTURE", "main": "index.js", "license": "MIT" }""");
+                _work.Write($"tamper{v}/index.js", "// SYNTHETIC TEST FIXTURE: harmless; 1.0.1's stored tarball is swapped after publishing.\nmodule.exports = 1;\n");
+                Verdaccio.Publish(Path.Combine(_work.Path, $"tamper{v}"));
+            }
+
+            Verdaccio.Tamper(TamperedName, "1.0.1", File.ReadAllBytes(Path.Combine(Verdaccio.StoragePath, UpdateSeries.Name, $"{UpdateSeries.Name}-1.0.3.tgz")));
             using var http = new HttpClient();
             Packument = JsonNode.Parse(http.GetStringAsync(new Uri(Verdaccio.Url, UpdateSeries.Name)).GetAwaiter().GetResult())!;
+            TamperedPackument = JsonNode.Parse(http.GetStringAsync(new Uri(Verdaccio.Url, TamperedName)).GetAwaiter().GetResult())!;
         }
         catch
         {
@@ -29,6 +43,8 @@ public sealed class UpdateSeriesRegistry : IDisposable
     public VerdaccioRegistry Verdaccio { get; }
 
     public JsonNode Packument { get; }
+
+    public JsonNode TamperedPackument { get; }
 
     public string Integrity(string version) => Packument["versions"]![version]!["dist"]!["integrity"]!.GetValue<string>();
 
@@ -223,6 +239,26 @@ public sealed class UpdateCommandTests(UpdateSeriesRegistry registry) : IClassFi
         Assert.Contains("lock and configs unchanged", r.Error, StringComparison.Ordinal);
         Assert.Single(r.Error.Trim().Split('\n'));
         Assert.Equal(before, Snapshot());
+    }
+
+    [Fact]
+    public async Task Update_TamperedTarball_IsShownAsErrorAndCanNeverBeApproved_FilesByteIdentical()
+    {
+        var integrity = registry.TamperedPackument["versions"]!["1.0.0"]!["dist"]!["integrity"]!.GetValue<string>();
+        Arrange(package: UpdateSeriesRegistry.TamperedName, integrity: integrity);
+        var before = Snapshot();
+
+        var listed = await RunAsync("update", "--yes", "--no-start");
+        var forced = await RunAsync("update", "mail", "--to", "1.0.1", "--yes", "--no-start");
+
+        Assert.Equal(1, listed.ExitCode);
+        Assert.Matches(@"1\.0\.1\s+error\s+tarball of mcpguard-update-tamper@1\.0\.1 .* does not match its published integrity", listed.Out);
+        Assert.Contains("no newer version can be approved", listed.Out, StringComparison.Ordinal);
+        Assert.Equal(2, forced.ExitCode);
+        Assert.Contains("--to 1.0.1: tarball of mcpguard-update-tamper@1.0.1", forced.Error, StringComparison.Ordinal);
+        Assert.Contains("lock and configs unchanged", forced.Error, StringComparison.Ordinal);
+        Assert.Equal(before, Snapshot());
+        Assert.False(File.Exists(AuditPath));
     }
 
     [Fact]
