@@ -166,6 +166,26 @@ public sealed class UpdateCommandTests(UpdateSeriesRegistry registry) : IClassFi
     }
 
     [Fact]
+    public async Task Update_NewVersionCannotStart_ClearsPinsAndSaysSo()
+    {
+        Arrange();
+        var noNpx = Path.Combine(_dir.Path, "empty-bin");
+        Directory.CreateDirectory(noNpx);
+
+        var r = await CliHarness.RunAsync(
+            ["update", "mail", "--to", "1.0.1", "--yes", "--sandbox", "none", "--lock", LockPath, "--home", Home, "--registry", registry.Verdaccio.Url.AbsoluteUri,
+             "--cache", Path.Combine(_dir.Path, "cache"), "--audit", AuditPath],
+            name => name == "PATH" ? noNpx : Env(name),
+            _dir.Path);
+
+        Assert.True(r.ExitCode == 0, r.Out + r.Error);
+        Assert.Contains($"could not start {UpdateSeries.Name}@1.0.1 to list its tools", r.Out, StringComparison.Ordinal);
+        Assert.Contains("tool pins cleared", r.Out, StringComparison.Ordinal);
+        Assert.Equal("1.0.1", LockedMail()["package"]!["version"]!.GetValue<string>());
+        Assert.Empty(LockedMail()["tools"]!.AsObject());
+    }
+
+    [Fact]
     public async Task Update_YesAlone_TakesNewestVersionThatIsNotBlocked_AndClearsPinsWhenNotStarted()
     {
         Arrange();
