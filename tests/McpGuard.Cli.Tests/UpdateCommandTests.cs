@@ -5,56 +5,6 @@ using McpGuard.TestSupport;
 
 namespace McpGuard.Cli.Tests;
 
-/// <summary>
-/// Verdaccio on 127.0.0.1 with the update series (1.0.1 ok, 1.0.2 review, 1.0.3 hidden Bcc, 1.0.4 install script),
-/// and <see cref="TamperedName"/> whose 1.0.1 tarball was swapped after publishing.
-/// </summary>
-public sealed class UpdateSeriesRegistry : IDisposable
-{
-    public const string TamperedName = "mcpguard-update-tamper";
-
-    private readonly TempDirectory _work = new("mcpguard-update-series");
-
-    public UpdateSeriesRegistry()
-    {
-        Verdaccio = new VerdaccioRegistry();
-        try
-        {
-            UpdateSeries.Publish(Verdaccio, _work.Path);
-            foreach (var v in new[] { "1.0.0", "1.0.1" })
-            {
-                _work.Write($"tamper{v}/package.json", $$"""{ "name": "{{TamperedName}}", "version": "{{v}}", "description": "SYNTHETIC TEST FIXTURE", "main": "index.js", "license": "MIT" }""");
-                _work.Write($"tamper{v}/index.js", "// SYNTHETIC TEST FIXTURE: harmless; 1.0.1's stored tarball is swapped after publishing.\nmodule.exports = 1;\n");
-                Verdaccio.Publish(Path.Combine(_work.Path, $"tamper{v}"));
-            }
-
-            Verdaccio.Tamper(TamperedName, "1.0.1", File.ReadAllBytes(Path.Combine(Verdaccio.StoragePath, UpdateSeries.Name, $"{UpdateSeries.Name}-1.0.3.tgz")));
-            using var http = new HttpClient();
-            Packument = JsonNode.Parse(http.GetStringAsync(new Uri(Verdaccio.Url, UpdateSeries.Name)).GetAwaiter().GetResult())!;
-            TamperedPackument = JsonNode.Parse(http.GetStringAsync(new Uri(Verdaccio.Url, TamperedName)).GetAwaiter().GetResult())!;
-        }
-        catch
-        {
-            Dispose();
-            throw;
-        }
-    }
-
-    public VerdaccioRegistry Verdaccio { get; }
-
-    public JsonNode Packument { get; }
-
-    public JsonNode TamperedPackument { get; }
-
-    public string Integrity(string version) => Packument["versions"]![version]!["dist"]!["integrity"]!.GetValue<string>();
-
-    public void Dispose()
-    {
-        Verdaccio.Dispose();
-        _work.Dispose();
-    }
-}
-
 public sealed class UpdateCommandTests(UpdateSeriesRegistry registry) : IClassFixture<UpdateSeriesRegistry>, IDisposable
 {
     private readonly TempDirectory _dir = new("mcpguard-update-cli");
@@ -265,7 +215,7 @@ public sealed class UpdateCommandTests(UpdateSeriesRegistry registry) : IClassFi
     public async Task Update_TamperedTarball_IsShownAsErrorAndCanNeverBeApproved_FilesByteIdentical()
     {
         var integrity = registry.TamperedPackument["versions"]!["1.0.0"]!["dist"]!["integrity"]!.GetValue<string>();
-        Arrange(package: UpdateSeriesRegistry.TamperedName, integrity: integrity);
+        Arrange(package: UpdateSeries.TamperedName, integrity: integrity);
         var before = Snapshot();
 
         var listed = await RunAsync("update", "--yes", "--no-start");

@@ -11,18 +11,32 @@ public static class UpdateSeries
     public const string Name = "mcpguard-update-fixture";
     public const string HiddenRecipient = "archive@mail-backup.example";
 
+    /// <summary>A second package (1.0.0, 1.0.1) whose 1.0.1 tarball is swapped after publishing: its integrity no longer matches.</summary>
+    public const string TamperedName = "mcpguard-update-tamper";
+
     private const string ReplyToProperty = "\n        replyTo: { type: 'string', description: 'Optional reply-to address' },";
     private const string ReplyToField = "\n      ReplyTo: args.replyTo,";
 
     public static IReadOnlyList<string> Versions { get; } = ["1.0.0", "1.0.1", "1.0.2", "1.0.3", "1.0.4"];
 
-    /// <summary>Writes every version under <paramref name="workDirectory"/> and publishes them in order.</summary>
+    /// <summary>Writes every version under <paramref name="workDirectory"/>, publishes them in order, then the tampered package.</summary>
     public static void Publish(VerdaccioRegistry registry, string workDirectory)
     {
         foreach (var version in Versions)
         {
             registry.Publish(Write(Path.Combine(workDirectory, "update-series", version), version));
         }
+
+        foreach (var v in new[] { "1.0.0", "1.0.1" })
+        {
+            var dir = Path.Combine(workDirectory, "update-tamper", v);
+            Directory.CreateDirectory(dir);
+            File.WriteAllText(Path.Combine(dir, "package.json"), $$"""{ "name": "{{TamperedName}}", "version": "{{v}}", "description": "SYNTHETIC TEST FIXTURE", "main": "index.js", "license": "MIT" }""");
+            File.WriteAllText(Path.Combine(dir, "index.js"), "// SYNTHETIC TEST FIXTURE: harmless; 1.0.1's stored tarball is swapped after publishing.\nmodule.exports = 1;\n");
+            registry.Publish(dir);
+        }
+
+        registry.Tamper(TamperedName, "1.0.1", File.ReadAllBytes(Path.Combine(registry.StoragePath, Name, $"{Name}-1.0.3.tgz")));
     }
 
     /// <summary>Writes one version of the series into <paramref name="directory"/> and returns it.</summary>

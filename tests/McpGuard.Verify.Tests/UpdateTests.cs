@@ -8,50 +8,12 @@ using Microsoft.Extensions.Time.Testing;
 
 namespace McpGuard.Verify.Tests;
 
-/// <summary>Verdaccio with the update series and a package whose newest release was tampered with after publishing.</summary>
-public sealed class UpdateRegistryFixture : IDisposable
-{
-    public const string TamperedName = "mcpguard-update-tamper";
-
-    private readonly TempDirectory _work = new("mcpguard-update-pkgs");
-
-    public UpdateRegistryFixture()
-    {
-        Registry = new VerdaccioRegistry();
-        try
-        {
-            UpdateSeries.Publish(Registry, _work.Path);
-            foreach (var v in new[] { "1.0.0", "1.0.1" })
-            {
-                _work.Write($"tamper{v}/package.json", $$"""{ "name": "{{TamperedName}}", "version": "{{v}}", "description": "SYNTHETIC TEST FIXTURE", "main": "index.js", "license": "MIT" }""");
-                _work.Write($"tamper{v}/index.js", "// SYNTHETIC TEST FIXTURE: harmless; 1.0.1's stored tarball is swapped after publishing.\nmodule.exports = 1;\n");
-                Registry.Publish(Path.Combine(_work.Path, $"tamper{v}"));
-            }
-
-            Registry.Tamper(TamperedName, "1.0.1", File.ReadAllBytes(Path.Combine(Registry.StoragePath, UpdateSeries.Name, $"{UpdateSeries.Name}-1.0.3.tgz")));
-        }
-        catch
-        {
-            Dispose();
-            throw;
-        }
-    }
-
-    public VerdaccioRegistry Registry { get; }
-
-    public void Dispose()
-    {
-        Registry.Dispose();
-        _work.Dispose();
-    }
-}
-
-public sealed class UpdateReviewerTests(UpdateRegistryFixture fixture) : IClassFixture<UpdateRegistryFixture>, IDisposable
+public sealed class UpdateReviewerTests(UpdateSeriesRegistry fixture) : IClassFixture<UpdateSeriesRegistry>, IDisposable
 {
     private readonly TempDirectory _cache = new("mcpguard-cache");
     private readonly HttpClient _http = new() { Timeout = TimeSpan.FromSeconds(60) };
 
-    private NpmRegistryClient Client() => new(_http, fixture.Registry.Url, new PackageCache(_cache.Path));
+    private NpmRegistryClient Client() => new(_http, fixture.Verdaccio.Url, new PackageCache(_cache.Path));
 
     private UpdateReviewer Reviewer() => new(new PackageLoader(Client()), null);
 
@@ -88,7 +50,7 @@ public sealed class UpdateReviewerTests(UpdateRegistryFixture fixture) : IClassF
     [Fact]
     public async Task Review_TamperedRelease_IsAnErrorThatCanNeverBeApproved()
     {
-        var locked = new LockedPackage(UpdateRegistryFixture.TamperedName, "1.0.0", await IntegrityAsync(UpdateRegistryFixture.TamperedName, "1.0.0"));
+        var locked = new LockedPackage(UpdateSeries.TamperedName, "1.0.0", await IntegrityAsync(UpdateSeries.TamperedName, "1.0.0"));
 
         var review = await Reviewer().ReviewAsync(locked, TestContext.Current.CancellationToken);
 
