@@ -96,23 +96,30 @@ internal sealed class PackageSourceOptions
     }
 
     /// <summary>Loads a package and turns every way it can fail into a one-line user error naming the argument.</summary>
-    public static async Task<LoadedPackage> LoadAsync(PackageLoader loader, string target, string argument, CliContext context, CancellationToken cancellationToken)
+    public static Task<LoadedPackage> LoadAsync(PackageLoader loader, string target, string argument, CliContext context, CancellationToken cancellationToken) =>
+        RegistryCallAsync($"{argument} '{target}'", "", () => loader.LoadAsync(target, context.WorkingDirectory, cancellationToken), cancellationToken);
+
+    /// <summary>
+    /// Runs a registry call and turns a refused package, an unreachable or a silent registry into one-line user
+    /// errors: "<paramref name="what"/>: reason<paramref name="suffix"/>".
+    /// </summary>
+    public static async Task<T> RegistryCallAsync<T>(string what, string suffix, Func<Task<T>> action, CancellationToken cancellationToken)
     {
         try
         {
-            return await loader.LoadAsync(target, context.WorkingDirectory, cancellationToken);
+            return await action();
         }
         catch (PackageLoadException ex)
         {
-            throw new UserInputException($"{argument} '{target}': {ex.Message}", ex);
+            throw new UserInputException($"{what}: {ex.Message}{suffix}", ex);
         }
         catch (HttpRequestException ex)
         {
-            throw new UserInputException($"{argument} '{target}': the registry could not be reached ({ex.Message})", ex);
+            throw new UserInputException($"{what}: the registry could not be reached ({ex.Message}){suffix}", ex);
         }
         catch (TaskCanceledException ex) when (!cancellationToken.IsCancellationRequested)
         {
-            throw new UserInputException($"{argument} '{target}': the registry did not answer in time", ex);
+            throw new UserInputException($"{what}: the registry did not answer in time{suffix}", ex);
         }
     }
 }

@@ -138,25 +138,8 @@ internal static class UpdateCommand
     }
 
     /// <summary>Turns registry failures into one-line user errors naming the server; nothing has been changed yet.</summary>
-    internal static async Task<T> Guard<T>(string what, Func<Task<T>> action, CancellationToken cancellationToken)
-    {
-        try
-        {
-            return await action();
-        }
-        catch (PackageLoadException ex)
-        {
-            throw new UserInputException($"{what}: {ex.Message}; lock and configs unchanged", ex);
-        }
-        catch (HttpRequestException ex)
-        {
-            throw new UserInputException($"{what}: the registry could not be reached ({ex.Message}); lock and configs unchanged", ex);
-        }
-        catch (TaskCanceledException ex) when (!cancellationToken.IsCancellationRequested)
-        {
-            throw new UserInputException($"{what}: the registry did not answer in time; lock and configs unchanged", ex);
-        }
-    }
+    internal static Task<T> Guard<T>(string what, Func<Task<T>> action, CancellationToken cancellationToken) =>
+        PackageSourceOptions.RegistryCallAsync(what, "; lock and configs unchanged", action, cancellationToken);
 
     private static void Print(CliContext context, string name, UpdateReview review, Uri registry)
     {
