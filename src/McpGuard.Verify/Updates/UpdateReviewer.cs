@@ -41,12 +41,16 @@ public sealed class UpdateReviewer(PackageLoader loader, IToolDescriptionScanner
 
         var newer = NewerVersions(packument, lockedVersion);
         var take = newer.TakeLast(_limits.MaxPendingVersions).ToList();
-        var differ = new PackageDiffer(new PackageAnalyzer(toolScanner, loader.Limits), loader);
+        var analyzer = new PackageAnalyzer(toolScanner, loader.Limits);
+        var differ = new PackageDiffer(analyzer, loader);
+
+        // The baseline is analysed once, not once per candidate.
+        var baselineAnalysis = analyzer.Analyze(baseline.Package, cancellationToken);
         var pending = new List<PendingVersion>();
         foreach (var version in take)
         {
             cancellationToken.ThrowIfCancellationRequested();
-            pending.Add(await ReviewOneAsync(packument, locked.Name, version, baseline.Package, differ, cancellationToken).ConfigureAwait(false));
+            pending.Add(await ReviewOneAsync(packument, locked.Name, version, baselineAnalysis, analyzer, differ, cancellationToken).ConfigureAwait(false));
         }
 
         return new UpdateReview(locked.Name, locked.Version, pending) { Skipped = newer.Count - take.Count };
@@ -81,12 +85,12 @@ public sealed class UpdateReviewer(PackageLoader loader, IToolDescriptionScanner
             : null;
 
     private async Task<PendingVersion> ReviewOneAsync(
-        JsonObject packument, string name, string version, LoadedPackage baseline, PackageDiffer differ, CancellationToken cancellationToken)
+        JsonObject packument, string name, string version, PackageAnalysis baseline, PackageAnalyzer analyzer, PackageDiffer differ, CancellationToken cancellationToken)
     {
         try
         {
             var candidate = await LoadAsync(packument, name, version, cancellationToken).ConfigureAwait(false);
-            var diff = await differ.DiffAsync(baseline, candidate.Package, new DiffOptions(), cancellationToken).ConfigureAwait(false);
+            var diff = differ.Diff(baseline, analyzer.Analyze(candidate.Package, cancellationToken));
             // The registry's integrity string (verified above) is what npm records, so lock checks compare like with like.
             return new PendingVersion(version, IntegrityOf(packument, version), diff, null);
         }
