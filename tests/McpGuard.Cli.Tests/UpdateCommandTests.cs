@@ -47,7 +47,8 @@ public sealed class UpdateCommandTests(UpdateSeriesRegistry registry) : IClassFi
 
     private Task<CliHarness.Result> RunWithRegistryAsync(string registryUrl, params string[] args) =>
         CliHarness.RunAsync(
-            [.. args, "--lock", LockPath, "--home", Home, "--registry", registryUrl, "--cache", Path.Combine(_dir.Path, "cache"), "--audit", AuditPath],
+            [.. args, "--lock", LockPath, "--home", Home, "--registry", registryUrl, "--audit", AuditPath,
+             .. (args[0] == "update" ? new[] { "--cache", Path.Combine(_dir.Path, "cache") } : [])],
             Env,
             _dir.Path);
 

@@ -26,7 +26,7 @@ internal static class PinCommand
         var dryRun = new Option<bool>("--dry-run") { Description = "Show what would be pinned and rewritten; change nothing." };
         var command = new Command("pin", "Pin npm servers that run whatever version is current (npx -y name): lock entry with integrity, configs rewritten to name@x.y.z.");
         command.Add(server);
-        options.AddTo(command);
+        options.AddTo(command, startsServers: false);
         command.Add(dryRun);
         command.SetAction(async (parse, ct) =>
         {

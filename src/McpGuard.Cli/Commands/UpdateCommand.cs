@@ -35,7 +35,7 @@ internal static class UpdateCommand
         var noStart = new Option<bool>("--no-start") { Description = "Do not start the new version to pin its tools; clear the pins so the next run asks for 'mcpguard approve'." };
         var command = new Command("update", "Review the versions newer than the locked one (diff verdicts) and, on approval, move the lock and the client configs to one exact version.");
         command.Add(server);
-        options.AddTo(command);
+        options.AddTo(command, startsServers: true);
         command.Add(yes);
         command.Add(to);
         command.Add(noStart);

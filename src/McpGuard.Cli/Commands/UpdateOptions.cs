@@ -26,15 +26,20 @@ internal sealed class UpdateOptions
 
     public PackageSourceOptions Sources { get; } = new();
 
-    public void AddTo(Command command)
+    /// <summary>Adds the options; <paramref name="startsServers"/> (update) adds the tarball cache, --sandbox and --pass-env too.</summary>
+    public void AddTo(Command command, bool startsServers)
     {
         Sandbox.AcceptOnlyFromAmong("auto", "bwrap", "none");
         command.Add(Lock);
         command.Add(Home);
-        Sources.AddTo(command);
+        command.Add(Sources.Registry);
         command.Add(Audit);
-        command.Add(Sandbox);
-        command.Add(PassEnv);
+        if (startsServers)
+        {
+            command.Add(Sources.Cache);
+            command.Add(Sandbox);
+            command.Add(PassEnv);
+        }
     }
 
     public string LockPath(ParseResult parse, CliContext context) =>
