@@ -358,3 +358,19 @@ public sealed class UpdateCommandTests(UpdateSeriesRegistry registry) : IClassFi
         }
     }
 }
+
+/// <summary>Help text of update and pin, without a registry.</summary>
+public sealed class UpdatePinHelpTests
+{
+    [Theory]
+    [InlineData("update")]
+    [InlineData("pin")]
+    public void Help_EveryOptionAndArgument_HasADescription(string name)
+    {
+        var command = CliApp.BuildRoot(CliContext.ForWriters(new StringWriter(), new StringWriter())).Subcommands.Single(c => c.Name == name);
+
+        Assert.NotEmpty(command.Options);
+        Assert.All(command.Options, o => Assert.False(string.IsNullOrWhiteSpace(o.Description), o.Name));
+        Assert.All(command.Arguments, a => Assert.False(string.IsNullOrWhiteSpace(a.Description), a.Name));
+    }
+}
