@@ -108,6 +108,53 @@ public sealed class UpdateReviewerTests(UpdateSeriesRegistry fixture) : IClassFi
         Assert.Equal("1.0.4", Assert.Single(plan.Pins).Version);
     }
 
+    [Fact]
+    public async Task Pin_LockedServerWithUnpinnedConfig_ConfigFollowsTheLock_LockUntouched()
+    {
+        using var home = new TempDirectory();
+        home.Write(".cursor/mcp.json", $$"""{ "mcpServers": { "mail": { "command": "npx", "args": ["-y", "{{UpdateSeries.Name}}"] } } }""");
+        var lockFile = new LockFile().WithServer("mail", new LockedServer
+        {
+            Command = "npx",
+            Args = ["-y", $"{UpdateSeries.Name}@1.0.0"],
+            Package = new LockedPackage(UpdateSeries.Name, "1.0.0", await IntegrityAsync(UpdateSeries.Name, "1.0.0")),
+        });
+
+        var plan = await new PinPlanner(Client()).PlanAsync(new DiscoveryOptions { Home = home.Path, HomeOverridden = true }, lockFile, null, TestContext.Current.CancellationToken);
+
+        var pin = Assert.Single(plan.Pins);
+        Assert.Equal(("1.0.0", "lock"), (pin.Version, pin.Source));
+        Assert.Null(pin.NewLockEntry);
+        Assert.Equal("1.0.0", plan.Versions[UpdateSeries.Name]);
+    }
+
+    [Theory]
+    [InlineData(true)]
+    [InlineData(false)]
+    public async Task Pin_CopyInNpxCache_TakesTheInstalledVersion_UnlessItsIntegrityDiffers(bool integrityMatches)
+    {
+        using var home = new TempDirectory();
+        home.Write(".cursor/mcp.json", $$"""{ "mcpServers": { "mail": { "command": "npx", "args": ["-y", "{{UpdateSeries.Name}}@latest"] } } }""");
+        home.Write($".npm/_npx/0123abcd/node_modules/{UpdateSeries.Name}/package.json", $$"""{ "name": "{{UpdateSeries.Name}}", "version": "1.0.1" }""");
+        var recorded = integrityMatches ? await IntegrityAsync(UpdateSeries.Name, "1.0.1") : await IntegrityAsync(UpdateSeries.Name, "1.0.3");
+        home.Write(".npm/_npx/0123abcd/node_modules/.package-lock.json",
+            $$"""{ "packages": { "node_modules/{{UpdateSeries.Name}}": { "version": "1.0.1", "integrity": "{{recorded}}" } } }""");
+
+        var plan = await new PinPlanner(Client()).PlanAsync(new DiscoveryOptions { Home = home.Path, HomeOverridden = true }, new LockFile(), null, TestContext.Current.CancellationToken);
+
+        if (integrityMatches)
+        {
+            var pin = Assert.Single(plan.Pins);
+            Assert.Equal(("1.0.1", "installed (npx cache)"), (pin.Version, pin.Source));
+            Assert.Empty(plan.Refused);
+        }
+        else
+        {
+            Assert.Empty(plan.Pins);
+            Assert.Contains("the installed mcpguard-update-fixture@1.0.1 has integrity", Assert.Single(plan.Refused), StringComparison.Ordinal);
+        }
+    }
+
     public void Dispose()
     {
         _http.Dispose();
