@@ -75,7 +75,7 @@ internal static class PinCommand
                 context.Out.WriteLine($"lock: {entries.Count} server(s) -> {lockPath}; tool pins are empty until 'mcpguard approve --name SERVER' (run holds their tools until then)");
                 foreach (var pin in entries)
                 {
-                    await UpdateCommand.RecordAsync(audit, pin.Server, "pin approved", pin.NewLockEntry!.Package!, null, null, "none yet", rewrite, ct);
+                    await UpdateCommand.RecordAsync(audit, TimeProvider.System, pin.Server, "pin approved", pin.NewLockEntry!.Package!, null, null, "none yet", rewrite, ct);
                 }
             }
 

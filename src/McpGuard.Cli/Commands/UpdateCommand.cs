@@ -111,7 +111,7 @@ internal static class UpdateCommand
                 var package = lockFile.Servers[name].Package!;
                 context.Out.WriteLine($"{name}: lock moved {package.Name} {from} -> {target.Version} ({target.Decision}) -> {lockPath}");
                 context.Out.WriteLine($"{name}: {pinNotes[name]}");
-                await RecordAsync(audit, name, "update approved", package, from, target, pinNotes[name], rewrite, ct);
+                await RecordAsync(audit, TimeProvider.System, name, "update approved", package, from, target, pinNotes[name], rewrite, ct);
             }
 
             PrintRewrite(context, rewrite);
@@ -225,7 +225,7 @@ internal static class UpdateCommand
         var package = locked.Package!;
         if (LockMove.LaunchOf(locked, version) is not { } launch)
         {
-            return (null, $"not started: the lock's command ({locked.Command}) does not start {package.Name} from the registry");
+            return (null, $"not started: the lock's command ({locked.Command}) does not start {package.Name} from the registry; install {package.Name}@{version} where it points");
         }
 
         try
@@ -278,7 +278,7 @@ internal static class UpdateCommand
 
     /// <summary>One audit event per approval: who moved to what, with the verdict that was shown.</summary>
     internal static ValueTask RecordAsync(
-        IAuditSink audit, string server, string reason, LockedPackage package, string? from, PendingVersion? target, string pins, InstallResult rewrite, CancellationToken ct)
+        IAuditSink audit, TimeProvider time, string server, string reason, LockedPackage package, string? from, PendingVersion? target, string pins, InstallResult rewrite, CancellationToken ct)
     {
         var details = new JsonObject
         {
@@ -299,7 +299,7 @@ internal static class UpdateCommand
         return audit.AppendAsync(
             new AuditEvent
             {
-                Time = DateTimeOffset.UtcNow,
+                Time = time.GetUtcNow(),
                 Kind = "approval",
                 Server = server,
                 Decision = "allow",
