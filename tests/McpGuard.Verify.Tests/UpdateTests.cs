@@ -224,6 +224,23 @@ public sealed class UpdateConfigTests
     }
 
     [Fact]
+    public void Rewrite_ClaudeCodeProjectEntries_ArePinnedToo()
+    {
+        using var home = new TempDirectory();
+        var path = home.Write(".claude.json", """
+            { "mcpServers": { "top": { "command": "npx", "args": ["-y", "pkg"] } },
+              "projects": { "/nowhere/app": { "mcpServers": { "inner": { "command": "npx", "args": ["-y", "pkg@^1"] } } } } }
+            """);
+
+        var result = ConfigVersionRewriter.Rewrite(new DiscoveryOptions { Home = home.Path, HomeOverridden = true }, new Dictionary<string, string> { ["pkg"] = "2.0.0" }, s_time);
+
+        Assert.Equal(["top", "inner"], result.Changes.Select(c => c.Server));
+        Assert.Empty(result.Notes);
+        var root = JsonNode.Parse(File.ReadAllText(path))!;
+        Assert.Equal("""["-y","pkg@2.0.0"]""", root["projects"]!["/nowhere/app"]!["mcpServers"]!["inner"]!["args"]!.ToJsonString());
+    }
+
+    [Fact]
     public void Rewrite_DryRun_WritesNothing()
     {
         using var home = new TempDirectory();

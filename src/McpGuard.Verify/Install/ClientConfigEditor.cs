@@ -25,9 +25,10 @@ public static class ClientConfigEditor
     /// <summary>
     /// Applies <paramref name="edit"/> (server name, entry) to every server entry of every file; it changes the entry
     /// in place and returns the action to report, or null for "unchanged". With <paramref name="dryRun"/> the
-    /// changes are computed and reported but nothing is written.
+    /// changes are computed and reported but nothing is written. <paramref name="includeProjects"/> also visits
+    /// Claude Code's per-project maps in ~/.claude.json ("projects".PATH."mcpServers").
     /// </summary>
-    public static InstallResult Edit(IEnumerable<string> files, Func<string, JsonObject, string?> edit, TimeProvider time, bool dryRun = false)
+    public static InstallResult Edit(IEnumerable<string> files, Func<string, JsonObject, string?> edit, TimeProvider time, bool dryRun = false, bool includeProjects = false)
     {
         var changes = new List<InstallChange>();
         var backups = new List<string>();
@@ -47,7 +48,7 @@ public static class ClientConfigEditor
             }
 
             var fileChanges = new List<InstallChange>();
-            foreach (var servers in ServerMaps(root, Path.GetFileName(path)))
+            foreach (var servers in ServerMaps(root, Path.GetFileName(path), includeProjects))
             {
                 foreach (var (name, entry) in servers.ToList())
                 {
@@ -91,7 +92,7 @@ public static class ClientConfigEditor
         return candidate;
     }
 
-    private static IEnumerable<JsonObject> ServerMaps(JsonNode? root, string fileName)
+    private static IEnumerable<JsonObject> ServerMaps(JsonNode? root, string fileName, bool includeProjects)
     {
         if (root is not JsonObject o)
         {
@@ -116,6 +117,17 @@ public static class ClientConfigEditor
         if (o["mcp"] is JsonObject mcp && mcp["servers"] is JsonObject d)
         {
             yield return d;
+        }
+
+        if (includeProjects && fileName == ".claude.json" && o["projects"] is JsonObject projects)
+        {
+            foreach (var (_, project) in projects)
+            {
+                if (project?["mcpServers"] is JsonObject e)
+                {
+                    yield return e;
+                }
+            }
         }
     }
 }

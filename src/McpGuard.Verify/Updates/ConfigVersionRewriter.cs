@@ -8,8 +8,8 @@ namespace McpGuard.Verify.Updates;
 /// <summary>
 /// Rewrites every client config that launches an npm package (npx &amp; co., also inside <c>mcpguard run --</c>) so
 /// it runs one exact version (<c>npx -y name@x.y.z</c>): backup first, atomic write, through
-/// <see cref="ClientConfigEditor"/>. Entries it cannot rewrite (TOML files, nested project maps) are reported as
-/// notes, never silently skipped.
+/// <see cref="ClientConfigEditor"/>, including Claude Code's per-project entries in ~/.claude.json. Entries it cannot
+/// rewrite (Codex's TOML) are reported as notes, never silently skipped.
 /// </summary>
 public static class ConfigVersionRewriter
 {
@@ -33,7 +33,7 @@ public static class ConfigVersionRewriter
             jsonFiles.Add(file);
         }
 
-        var result = ClientConfigEditor.Edit(jsonFiles, (_, entry) => Pin(entry, versions), time, dryRun);
+        var result = ClientConfigEditor.Edit(jsonFiles, (_, entry) => Pin(entry, versions), time, dryRun, includeProjects: true);
         foreach (var s in due.Where(s => !result.Changes.Any(c => c.ConfigPath == s.ConfigPath && c.Server == s.Name)))
         {
             var package = NpmLaunchSpec.PackageName(s.Command!, s.Args)!;
