@@ -76,6 +76,14 @@ internal sealed class PackageSourceOptions
 
     public PackageLoader CreateLoader(ParseResult parse, CliContext context, HttpClient http)
     {
+        var registry = RegistryUrl(parse, context);
+        var cacheDir = parse.GetValue(Cache) is { } c ? Path.GetFullPath(c, context.WorkingDirectory) : PackageCache.DefaultDirectory(context.GetEnvironmentVariable);
+        return new PackageLoader(new NpmRegistryClient(http, registry, new PackageCache(cacheDir)));
+    }
+
+    /// <summary>--registry, else $MCPGUARD_REGISTRY, else the public npm registry; anything but an http(s) URL is a usage error.</summary>
+    public Uri RegistryUrl(ParseResult parse, CliContext context)
+    {
         var registryText = parse.GetValue(Registry) ?? context.GetEnvironmentVariable("MCPGUARD_REGISTRY");
         var registry = NpmRegistryClient.DefaultRegistry;
         if (registryText is not null
@@ -84,28 +92,34 @@ internal sealed class PackageSourceOptions
             throw new UserInputException($"--registry '{registryText}' is not an http(s) URL.");
         }
 
-        var cacheDir = parse.GetValue(Cache) is { } c ? Path.GetFullPath(c, context.WorkingDirectory) : PackageCache.DefaultDirectory(context.GetEnvironmentVariable);
-        return new PackageLoader(new NpmRegistryClient(http, registry!, new PackageCache(cacheDir)));
+        return registry!;
     }
 
     /// <summary>Loads a package and turns every way it can fail into a one-line user error naming the argument.</summary>
-    public static async Task<LoadedPackage> LoadAsync(PackageLoader loader, string target, string argument, CliContext context, CancellationToken cancellationToken)
+    public static Task<LoadedPackage> LoadAsync(PackageLoader loader, string target, string argument, CliContext context, CancellationToken cancellationToken) =>
+        RegistryCallAsync($"{argument} '{target}'", "", () => loader.LoadAsync(target, context.WorkingDirectory, cancellationToken), cancellationToken);
+
+    /// <summary>
+    /// Runs a registry call and turns a refused package, an unreachable or a silent registry into one-line user
+    /// errors: "<paramref name="what"/>: reason<paramref name="suffix"/>".
+    /// </summary>
+    public static async Task<T> RegistryCallAsync<T>(string what, string suffix, Func<Task<T>> action, CancellationToken cancellationToken)
     {
         try
         {
-            return await loader.LoadAsync(target, context.WorkingDirectory, cancellationToken);
+            return await action();
         }
         catch (PackageLoadException ex)
         {
-            throw new UserInputException($"{argument} '{target}': {ex.Message}", ex);
+            throw new UserInputException($"{what}: {ex.Message}{suffix}", ex);
         }
         catch (HttpRequestException ex)
         {
-            throw new UserInputException($"{argument} '{target}': the registry could not be reached ({ex.Message})", ex);
+            throw new UserInputException($"{what}: the registry could not be reached ({ex.Message}){suffix}", ex);
         }
         catch (TaskCanceledException ex) when (!cancellationToken.IsCancellationRequested)
         {
-            throw new UserInputException($"{argument} '{target}': the registry did not answer in time", ex);
+            throw new UserInputException($"{what}: the registry did not answer in time{suffix}", ex);
         }
     }
 }

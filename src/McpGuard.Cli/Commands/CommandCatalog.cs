@@ -21,5 +21,7 @@ internal static class CommandCatalog
         AnalyzeCommand.Create(context, new ToolDescriptionScanner()),
         DiffCommand.Create(context, new ToolDescriptionScanner()),
         WatchCommand.Create(context, new ToolDescriptionScanner()),
+        UpdateCommand.Create(context),
+        PinCommand.Create(context),
     ];
 }

@@ -1,8 +1,6 @@
-using System.Text.Encodings.Web;
 using System.Text.Json;
 using System.Text.Json.Nodes;
 using McpGuard.Core;
-using McpGuard.Core.Reports;
 using McpGuard.Verify.Discovery;
 
 namespace McpGuard.Verify.Install;
@@ -20,15 +18,6 @@ public sealed record InstallResult(IReadOnlyList<InstallChange> Changes, IReadOn
 /// </summary>
 public static class GuardInstaller
 {
-    private static readonly JsonDocumentOptions s_read = new() { CommentHandling = JsonCommentHandling.Skip, AllowTrailingCommas = true };
-
-    private static readonly JsonSerializerOptions s_write = new()
-    {
-        WriteIndented = true,
-        IndentSize = 2,
-        Encoder = JavaScriptEncoder.UnsafeRelaxedJsonEscaping,
-    };
-
     /// <summary>Clients whose user config is JSON with a servers map this installer can rewrite.</summary>
     public static IReadOnlyList<string> SupportedClients { get; } =
         ["claude-desktop", "claude-code", "cursor", "vscode", "vscode-insiders", "windsurf", "gemini-cli", "kiro"];
@@ -42,8 +31,6 @@ public static class GuardInstaller
 
         options.Validate();
         var config = McpClients.All.Single(c => c.Client == client);
-        var changes = new List<InstallChange>();
-        var backups = new List<string>();
         var notes = new List<string>();
         var files = config.UserConfigs(options).Select(c => c.Path).Where(File.Exists).Distinct(StringComparer.Ordinal).ToList();
         if (files.Count == 0)
@@ -51,73 +38,11 @@ public static class GuardInstaller
             notes.Add($"no {client} config found under {options.Home}");
         }
 
-        foreach (var path in files)
-        {
-            JsonNode? root;
-            try
-            {
-                root = JsonNode.Parse(File.ReadAllText(path), documentOptions: s_read);
-            }
-            catch (JsonException ex)
-            {
-                // Fail closed: a file we cannot parse is never rewritten.
-                notes.Add($"{path}:{(ex.LineNumber ?? 0) + 1}: not valid JSON, left unchanged");
-                continue;
-            }
-
-            var fileChanges = new List<InstallChange>();
-            foreach (var servers in ServerMaps(root, Path.GetFileName(path)))
-            {
-                foreach (var (name, entry) in servers.ToList())
-                {
-                    if (entry is JsonObject e && (undo ? Unwrap(e) : Wrap(e, guardCommand)))
-                    {
-                        fileChanges.Add(new InstallChange(path, name, undo ? "unguarded" : "guarded"));
-                    }
-                }
-            }
-
-            if (fileChanges.Count == 0)
-            {
-                continue;
-            }
-
-            var backup = $"{path}.mcpguard-backup-{time.GetUtcNow():yyyyMMddHHmmss}";
-            File.Copy(path, backup, overwrite: true);
-            backups.Add(backup);
-            AtomicFile.WriteAllText(path, root!.ToJsonString(s_write) + "\n");
-            changes.AddRange(fileChanges);
-        }
-
-        return new InstallResult(changes, backups, notes);
-    }
-
-    private static IEnumerable<JsonObject> ServerMaps(JsonNode? root, string fileName)
-    {
-        if (root is not JsonObject o)
-        {
-            yield break;
-        }
-
-        if (o["mcpServers"] is JsonObject a)
-        {
-            yield return a;
-        }
-
-        if (fileName == "mcp.json" && o["servers"] is JsonObject b)
-        {
-            yield return b;
-        }
-
-        if (o["mcp.servers"] is JsonObject c)
-        {
-            yield return c;
-        }
-
-        if (o["mcp"] is JsonObject mcp && mcp["servers"] is JsonObject d)
-        {
-            yield return d;
-        }
+        var result = ClientConfigEditor.Edit(
+            files,
+            (_, entry) => undo ? (Unwrap(entry) ? "unguarded" : null) : (Wrap(entry, guardCommand) ? "guarded" : null),
+            time);
+        return result with { Notes = [.. notes, .. result.Notes] };
     }
 
     private static bool Wrap(JsonObject entry, string guardCommand)

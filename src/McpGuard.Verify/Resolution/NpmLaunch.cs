@@ -23,6 +23,44 @@ internal static class NpmLaunch
         _ => -1,
     };
 
+    /// <summary>
+    /// Where <see cref="Parse"/> found the package spec: the argument's index and the text before the spec in it
+    /// ("--package=" or ""), so that a caller can rewrite the spec in place; null when there is none.
+    /// </summary>
+    public static (int Index, string Prefix)? SpecIndex(IReadOnlyList<string> args, int start)
+    {
+        (int, string)? package = null;
+        for (var i = start; i < args.Count; i++)
+        {
+            var a = args[i];
+            if (a == "--")
+            {
+                return package ?? (i + 1 < args.Count ? (i + 1, "") : null);
+            }
+
+            if (!a.StartsWith('-') || a == "-")
+            {
+                return package ?? (i, "");
+            }
+
+            if (a.StartsWith("--package=", StringComparison.Ordinal))
+            {
+                package ??= (i, "--package=");
+            }
+            else if (a is "-p" or "--package" && i + 1 < args.Count)
+            {
+                package ??= (i + 1, "");
+                i++;
+            }
+            else if (!a.Contains('=', StringComparison.Ordinal) && s_valueOptions.Contains(a))
+            {
+                i++;
+            }
+        }
+
+        return package;
+    }
+
     public static (NpmSpec? Spec, IReadOnlyList<string> ServerArgs) Parse(IReadOnlyList<string> args, int start)
     {
         var (options, first) = CommandLine.Scan(args, start, s_valueOptions);
