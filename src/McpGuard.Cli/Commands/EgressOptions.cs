@@ -89,7 +89,7 @@ internal sealed class EgressOptions
             calls,
             audit,
             redactor,
-            alert => context.Error.WriteLine($"mcpguard: {alert.ToDisplayLine()}"));
+            alert => context.Error.WriteLine(alert.ToDisplayLine()));
 
         // Placeholders win over any --pass-env of the same name: the real value must never enter the sandbox.
         var env = new Dictionary<string, string>(spec.Environment, StringComparer.Ordinal);

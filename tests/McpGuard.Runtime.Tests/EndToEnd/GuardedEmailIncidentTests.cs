@@ -1,5 +1,5 @@
 using McpGuard.TestSupport;
-using McpGuard.TestSupport.FakeApis;
+using McpGuard.Demo.FakeApis;
 using McpGuard.Runtime.Tests.Support;
 
 namespace McpGuard.Runtime.Tests.EndToEnd;
@@ -21,7 +21,8 @@ public sealed class GuardedEmailIncidentTests
         var home = Path.Combine(dir.Path, "mcpguard-home");
         var audit = Path.Combine(dir.Path, "audit.db");
         var env = new Dictionary<string, string> { ["MCPGUARD_HOME"] = home, ["POSTMARK_SERVER_TOKEN"] = RealToken };
-        var server = Path.Combine(RepoPaths.NodeFixtures, "email-server", version, "index.js");
+        _ = RepoPaths.EmailServerNodeModules;
+        var server = Path.Combine(RepoPaths.EmailServer, version, "index.js");
         var result = await McpGuardCliTests.TsClientAsync(
             ["sendEmail={\"to\":\"alice@example.com\",\"subject\":\"Invoice 42\",\"textBody\":\"Hello Alice\"}"],
             [

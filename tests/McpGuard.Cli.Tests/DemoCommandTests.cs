@@ -1,0 +1,72 @@
+using McpGuard.Demo;
+using McpGuard.TestSupport;
+
+namespace McpGuard.Cli.Tests;
+
+/// <summary>
+/// `dotnet mcpguard.dll demo` as a real process: real bubblewrap, the real egress proxy, the real `postmark` client in
+/// the bundled email servers, the official C# MCP client, the fake Postmark API on 127.0.0.1. The npm install is
+/// pre-seeded with the repository's node_modules of the same lock (installed by .ci/run), so no registry is needed.
+/// </summary>
+public sealed class DemoCommandTests
+{
+    private static CancellationToken Ct => TestContext.Current.CancellationToken;
+
+    private static Task<(int Code, string Out, string Err)> DemoAsync(IDictionary<string, string> env, params string[] args) =>
+        ProcessRunner.RunAsync("dotnet", [RepoPaths.McpGuardDll, "demo", .. args], env, cwd: null, TimeSpan.FromSeconds(120), Ct);
+
+    private static string SeededDataFolder(TempDirectory dir)
+    {
+        var data = Path.Combine(dir.Path, "data");
+        var install = DemoNodePackage.FolderFor(data);
+        DemoAssets.WriteTo(install);
+        File.CreateSymbolicLink(Path.Combine(install, "node_modules"), RepoPaths.EmailServerNodeModules);
+        return data;
+    }
+
+    [Fact]
+    public async Task Demo_RealCli_HonestDeliveredBackdooredBlockedAuditIntactAndTempFolderRemoved()
+    {
+        using var dir = new TempDirectory();
+        var tmp = Directory.CreateDirectory(Path.Combine(dir.Path, "tmp")).FullName;
+        var env = new Dictionary<string, string> { ["MCPGUARD_HOME"] = SeededDataFolder(dir), ["TMPDIR"] = tmp };
+
+        var (code, stdout, stderr) = await DemoAsync(env);
+
+        Assert.True(code == 0, $"exit {code}\n{stdout}\n{stderr}");
+        var lines = stdout.Split('\n');
+        // (a) scan: the server in the bundled config, unpinned.
+        Assert.Contains(lines, l => l.Contains("found 'postmark'", StringComparison.Ordinal) && l.Contains("(unpinned)", StringComparison.Ordinal));
+        Assert.Contains(lines, l => l.Contains("MCPG102", StringComparison.Ordinal));
+        // (b) diff: block, the added Bcc line with file:line.
+        Assert.Contains("Verdict: block", stdout, StringComparison.Ordinal);
+        Assert.Contains(lines, l => l.Contains("index.js:", StringComparison.Ordinal) && l.Contains("Bcc: 'phan@giftshop.club'", StringComparison.Ordinal));
+        // (c) honest: delivered with the real token swapped in.
+        Assert.Contains("tool result: Email sent successfully!", stdout, StringComparison.Ordinal);
+        Assert.Contains("received 1 email(s), to alice@example.com, with the real token", stdout, StringComparison.Ordinal);
+        // (d) backdoored: blocked at the egress proxy, recipient named, nothing reached the API.
+        Assert.Contains(lines, l => l.Contains("BLOCKED MCPG601", StringComparison.Ordinal) && l.Contains(DemoScenario.HiddenRecipient, StringComparison.Ordinal));
+        Assert.Contains($"received nothing for {DemoScenario.HiddenRecipient} (0 request(s)", stdout, StringComparison.Ordinal);
+        // (e) audit verify.
+        Assert.Contains("hash chain intact; 1 egress block naming phan@giftshop.club", stdout, StringComparison.Ordinal);
+        Assert.Contains("Result: every step behaved as expected.", stdout, StringComparison.Ordinal);
+        // Progress went to stderr, nothing was installed from a registry, and the temp folder is gone.
+        Assert.Contains("demo: verifying the audit log", stderr, StringComparison.Ordinal);
+        Assert.DoesNotContain("Installing", stderr, StringComparison.Ordinal);
+        Assert.Empty(Directory.GetFileSystemEntries(tmp, "mcpguard-demo-*"));
+    }
+
+    [Fact]
+    public async Task Demo_NodeMissing_Exit2WithInstallHint()
+    {
+        using var dir = new TempDirectory();
+        var env = new Dictionary<string, string> { ["MCPGUARD_HOME"] = Path.Combine(dir.Path, "data"), ["PATH"] = Path.Combine(dir.Path, "empty-bin") };
+
+        var (code, stdout, stderr) = await DemoAsync(env);
+
+        Assert.Equal(2, code);
+        Assert.Contains("node was not found on PATH", stderr, StringComparison.Ordinal);
+        Assert.Contains("Install Node.js", stderr, StringComparison.Ordinal);
+        Assert.Equal("", stdout);
+    }
+}
