@@ -93,7 +93,7 @@ internal static class RunCommand
 
             var selection = await services.SelectLauncherAsync(parse.GetValue(launch.Sandbox), context, ct);
             await using var auditSink = services.OpenAudit(parse.GetValue(audit), services.Redactor, context);
-            var spec = launch.Spec(parse, context, serverCommand);
+            var spec = launch.Spec(parse, context, serverCommand, selection.IsConfined);
             EgressProxy? egressProxy = null;
             string? socketDirectory = null;
             if (selection.IsConfined)
