@@ -237,7 +237,7 @@ public sealed class DemoScenario(DemoOptions options, TextWriter narrative, Text
 
     private string SandboxDescription => options.Sandbox == "bwrap"
         ? "bubblewrap sandbox with no network but McpGuard's egress proxy; the server gets a placeholder token"
-        : "NO sandbox: proxy-environment mode, weaker; the server gets a placeholder token";
+        : "NO sandbox, bubblewrap is not in use: proxy-environment mode, weaker, the server could bypass the proxy; it gets a placeholder token";
 
     private static string Tail(IEnumerable<string> lines) => string.Join(" | ", lines.TakeLast(5));
 }

@@ -57,6 +57,22 @@ public sealed class DemoCommandTests
     }
 
     [Fact]
+    public async Task Demo_SandboxNone_ProxyEnvironmentModeSaysSoAndStillBlocks()
+    {
+        using var dir = new TempDirectory();
+        var env = new Dictionary<string, string> { ["MCPGUARD_HOME"] = SeededDataFolder(dir) };
+
+        var (code, stdout, stderr) = await DemoAsync(env, "--sandbox", "none");
+
+        Assert.True(code == 0, $"exit {code}\n{stdout}\n{stderr}");
+        Assert.Contains("NO sandbox", stdout, StringComparison.Ordinal);
+        Assert.Contains("proxy-environment mode", stdout, StringComparison.Ordinal);
+        Assert.Contains("tool result: Email sent successfully!", stdout, StringComparison.Ordinal);
+        Assert.Contains(stdout.Split('\n'), l => l.Contains("BLOCKED MCPG601", StringComparison.Ordinal) && l.Contains(DemoScenario.HiddenRecipient, StringComparison.Ordinal));
+        Assert.Contains("Result: every step behaved as expected.", stdout, StringComparison.Ordinal);
+    }
+
+    [Fact]
     public async Task Demo_NodeMissing_Exit2WithInstallHint()
     {
         using var dir = new TempDirectory();

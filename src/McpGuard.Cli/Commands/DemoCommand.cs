@@ -16,22 +16,22 @@ internal static class DemoCommand
     public static Command Create(CliContext context)
     {
         var keep = new Option<bool>("--keep") { Description = "Keep the demo's temporary folder (home, audit log, CA) and print where it is." };
+        var sandbox = new Option<string>("--sandbox")
+        {
+            Description = "auto (bubblewrap when it works here, else proxy-environment mode, said loudly), bwrap (require it) or none (proxy-environment mode: weaker, the server is not confined).",
+            DefaultValueFactory = _ => "auto",
+        };
+        sandbox.AcceptOnlyFromAmong("auto", "bwrap", "none");
         var command = new Command("demo", "Replay the postmark-mcp incident end to end on bundled local fixtures: scan, diff, a guarded run that delivers, one that blocks the hidden Bcc, audit verify.");
         command.Add(keep);
+        command.Add(sandbox);
         command.SetAction(async (parse, cancellationToken) =>
         {
             var status = context.Error;
             var node = ExecutableLocator.Find("node") ?? throw new UserInputException(
                 "node was not found on PATH; the demo's email servers are Node.js programs. Install Node.js 18 or newer " +
                 "(Debian/Ubuntu: apt-get install nodejs npm; or https://nodejs.org), then run mcpguard demo again.");
-            await status.WriteLineAsync($"demo: node at {node}; checking the bubblewrap sandbox ...");
-            var probe = await SandboxProbe.RunAsync(cancellationToken: cancellationToken);
-            if (!probe.IsAvailable)
-            {
-                throw new UserInputException(
-                    $"the demo runs the email servers in a bubblewrap sandbox, which is not available here: {probe.Reason}. " +
-                    $"Install it (Debian/Ubuntu: apt-get install bubblewrap; Fedora: dnf install bubblewrap). Fix: {probe.Remedy}.");
-            }
+            var mode = await ChooseSandboxAsync(parse.GetValue(sandbox) ?? "auto", node, context, cancellationToken);
 
             var package = await DemoNodePackage.EnsureInstalledAsync(DataDirectory.Resolve(context.GetEnvironmentVariable), status, cancellationToken);
             var work = Path.Combine(Path.GetTempPath(), $"mcpguard-demo-{Guid.NewGuid():N}"[..22]);
@@ -40,7 +40,7 @@ internal static class DemoCommand
             try
             {
                 var scenario = new DemoScenario(
-                    new DemoOptions { GuardCommand = SelfCommand(), WorkFolder = work, ServerPackage = package, Sandbox = "bwrap" },
+                    new DemoOptions { GuardCommand = SelfCommand(), WorkFolder = work, ServerPackage = package, Sandbox = mode },
                     context.Out,
                     status);
                 var passed = await scenario.RunAsync(cancellationToken);
@@ -66,6 +66,36 @@ internal static class DemoCommand
             }
         });
         return command;
+    }
+
+    /// <summary>
+    /// bwrap when the sandbox works here; otherwise (auto) proxy-environment mode, announced on stderr with how to
+    /// install bubblewrap, because a demo that cannot run at all shows less than one that runs weaker and says so.
+    /// </summary>
+    private static async Task<string> ChooseSandboxAsync(string requested, string node, CliContext context, CancellationToken cancellationToken)
+    {
+        if (requested == "none")
+        {
+            await context.Error.WriteLineAsync($"demo: node at {node}; --sandbox none: the servers run in proxy-environment mode (weaker, not confined).");
+            return "none";
+        }
+
+        await context.Error.WriteLineAsync($"demo: node at {node}; checking the bubblewrap sandbox ...");
+        var probe = await SandboxProbe.RunAsync(cancellationToken: cancellationToken);
+        if (probe.IsAvailable)
+        {
+            return "bwrap";
+        }
+
+        var install = $"bubblewrap is not available here: {probe.Reason}. Install it (Debian/Ubuntu: apt-get install bubblewrap; Fedora: dnf install bubblewrap). Fix: {probe.Remedy}.";
+        if (requested == "bwrap")
+        {
+            throw new UserInputException("--sandbox bwrap: " + install);
+        }
+
+        await context.Error.WriteLineAsync($"mcpguard: demo: {install}");
+        await context.Error.WriteLineAsync("mcpguard: demo: continuing in proxy-environment mode (weaker: the email servers are NOT confined; they use McpGuard's egress proxy only because their environment says so).");
+        return "none";
     }
 
     /// <summary>
