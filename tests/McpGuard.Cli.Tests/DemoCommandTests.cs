@@ -62,14 +62,51 @@ public sealed class DemoCommandTests
         using var dir = new TempDirectory();
         var env = new Dictionary<string, string> { ["MCPGUARD_HOME"] = SeededDataFolder(dir) };
 
-        var (code, stdout, stderr) = await DemoAsync(env, "--sandbox", "none");
+        var (code, stdout, stderr) = await DemoAsync(env, "--sandbox", "none", "--keep");
 
         Assert.True(code == 0, $"exit {code}\n{stdout}\n{stderr}");
+        // --keep: the folder stays, and its audit log is the one the narrative verified.
+        var kept = System.Text.RegularExpressions.Regex.Match(stdout, @"Kept the demo folder: (\S+) \(").Groups[1].Value;
+        try
+        {
+            Assert.True(File.Exists(Path.Combine(kept, "audit.db")), stdout);
+        }
+        finally
+        {
+            if (kept.Length > 0 && Directory.Exists(kept))
+            {
+                Directory.Delete(kept, recursive: true);
+            }
+        }
+
         Assert.Contains("NO sandbox", stdout, StringComparison.Ordinal);
         Assert.Contains("proxy-environment mode", stdout, StringComparison.Ordinal);
         Assert.Contains("tool result: Email sent successfully!", stdout, StringComparison.Ordinal);
         Assert.Contains(stdout.Split('\n'), l => l.Contains("BLOCKED MCPG601", StringComparison.Ordinal) && l.Contains(DemoScenario.HiddenRecipient, StringComparison.Ordinal));
         Assert.Contains("Result: every step behaved as expected.", stdout, StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public async Task Demo_FirstRunRegistryUnreachable_Exit2SaysSoAndLeavesNoHalfInstall()
+    {
+        using var dir = new TempDirectory();
+        var data = Path.Combine(dir.Path, "data");
+        // A closed port on loopback stands in for an unreachable registry; no retries so the test stays fast.
+        var env = new Dictionary<string, string>
+        {
+            ["MCPGUARD_HOME"] = data,
+            ["npm_config_registry"] = "http://127.0.0.1:9/",
+            ["npm_config_fetch_retries"] = "0",
+            ["npm_config_cache"] = Path.Combine(dir.Path, "npm-cache"),
+        };
+
+        var (code, stdout, stderr) = await DemoAsync(env, "--sandbox", "none");
+
+        Assert.True(code == 2, $"exit {code}\n{stdout}\n{stderr}");
+        Assert.Contains("Installing the demo's npm dependencies", stderr, StringComparison.Ordinal);
+        Assert.Contains("the npm registry is unreachable", stderr, StringComparison.Ordinal);
+        Assert.False(DemoNodePackage.IsInstalled(DemoNodePackage.FolderFor(data)));
+        Assert.Empty(Directory.GetDirectories(Path.Combine(data, "demo")));
     }
 
     [Fact]

@@ -126,3 +126,44 @@ public sealed class SandboxNpxLaunchTests
         Assert.Contains(stderr, l => l.Contains($"running {Package}@1.0.0", StringComparison.Ordinal));
     }
 }
+
+/// <summary>What `node FILE` mounts: the package folder, never a whole home, temp or root folder.</summary>
+public sealed class PackageTreeTests
+{
+    [Fact]
+    public void PathsFor_ScriptInPackage_MountsPackageFolderAndNodeModulesAbove()
+    {
+        using var dir = new TempDirectory();
+        dir.Write("app/package.json", "{}");
+        var script = dir.Write("app/src/server.js", "");
+        Directory.CreateDirectory(Path.Combine(dir.Path, "node_modules"));
+
+        var paths = PackageTree.PathsFor(["node", script], dir.Path, home: "/nonexistent-home");
+
+        Assert.Equal([Path.Combine(dir.Path, "app"), Path.Combine(dir.Path, "node_modules")], paths);
+    }
+
+    [Fact]
+    public void PathsFor_ScriptWithNoPackageJson_MountsOnlyTheScript()
+    {
+        using var dir = new TempDirectory();
+        var script = dir.Write("loose/server.js", "");
+        dir.Write("loose/secret.txt", "not for the sandbox");
+
+        var paths = PackageTree.PathsFor(["node", script], dir.Path, home: "/nonexistent-home");
+
+        Assert.Equal([script], paths);
+    }
+
+    [Fact]
+    public void PathsFor_PackageJsonInHome_MountsOnlyTheScriptNotTheHome()
+    {
+        using var dir = new TempDirectory();
+        dir.Write("package.json", "{}");
+        var script = dir.Write("tools/server.js", "");
+
+        var paths = PackageTree.PathsFor(["node", script], dir.Path, home: dir.Path);
+
+        Assert.Equal([script], paths);
+    }
+}

@@ -22,7 +22,7 @@ internal static class PackageTree
         var lookup = NpxCacheLaunch.Lookup(command[0], [.. command.Skip(1)], options, context.WorkingDirectory);
         if (lookup is null)
         {
-            return (command, PathsFor(command, context.WorkingDirectory));
+            return (command, PathsFor(command, context.WorkingDirectory, ScanCommand.UserHome(context)));
         }
 
         if (lookup.Launch is not { } launch)
@@ -42,7 +42,12 @@ internal static class PackageTree
         return (["node", launch.BinScript, .. launch.ServerArgs], [launch.NodeModules]);
     }
 
-    public static IReadOnlyList<string> PathsFor(IReadOnlyList<string> command, string workingDirectory)
+    /// <summary>
+    /// For <c>node FILE</c>: the package folder and the node_modules folders above it. When the nearest package.json is
+    /// missing, or sits in a folder that holds far more than one program (/, the home folder, the temp folder), only
+    /// the script file itself is mounted: a script in ~ or /tmp must not expose everything next to it.
+    /// </summary>
+    public static IReadOnlyList<string> PathsFor(IReadOnlyList<string> command, string workingDirectory, string? home = null)
     {
         if (command.Count < 2 || Path.GetFileNameWithoutExtension(command[0]) is not ("node" or "nodejs"))
         {
@@ -63,7 +68,7 @@ internal static class PackageTree
         }
 
         var scriptDir = Path.GetDirectoryName(full)!;
-        var packageDir = scriptDir;
+        string? packageDir = null;
         for (var d = new DirectoryInfo(scriptDir); d is not null; d = d.Parent)
         {
             if (File.Exists(Path.Combine(d.FullName, "package.json")))
@@ -73,7 +78,10 @@ internal static class PackageTree
             }
         }
 
-        var paths = new List<string> { packageDir };
+        // Fail closed: a folder shared by many programs and files is never mounted whole; --ro adds what is missing.
+        string[] tooBroad = ["/", "/tmp", Path.TrimEndingDirectorySeparator(Path.GetTempPath()), .. home is null ? Array.Empty<string>() : [Path.TrimEndingDirectorySeparator(home)]];
+        var paths = new List<string> { packageDir is null || tooBroad.Contains(packageDir, StringComparer.Ordinal) ? full : packageDir };
+        packageDir ??= scriptDir;
         for (var d = new DirectoryInfo(packageDir); d is not null; d = d.Parent)
         {
             var modules = d.Name == "node_modules" ? d.FullName : Path.Combine(d.FullName, "node_modules");

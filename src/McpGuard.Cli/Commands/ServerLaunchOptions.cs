@@ -84,7 +84,7 @@ internal sealed class ServerLaunchOptions
     /// </summary>
     public ServerLaunchSpec Spec(ParseResult parse, CliContext context, IReadOnlyList<string> command, bool confined = false)
     {
-        var (launch, packagePaths) = confined ? PackageTree.ForSandbox(command, context) : (command, PackageTree.PathsFor(command, context.WorkingDirectory));
+        var (launch, packagePaths) = confined ? PackageTree.ForSandbox(command, context) : (command, PackageTree.PathsFor(command, context.WorkingDirectory, ScanCommand.UserHome(context)));
         return new()
         {
             Command = launch[0],

@@ -47,8 +47,7 @@ public static class NpxCacheLaunch
         }
 
         var copies = new NpmInstallLocator(options).FindCopies(s.Name, projectFolder);
-        var wanted = s.Requested?.TrimStart('=', 'v');
-        var copy = s.Pinned ? copies.FirstOrDefault(c => c.Version == wanted) : copies.FirstOrDefault();
+        var copy = LaunchResolver.ChooseCopy(copies, s);
         var display = s.Requested is null ? s.Name : $"{s.Name}@{s.Requested}";
         if (copy is null)
         {
