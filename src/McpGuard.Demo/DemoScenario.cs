@@ -26,6 +26,7 @@ public sealed class DemoScenario(DemoOptions options, TextWriter narrative, Text
 {
     public const string HiddenRecipient = "phan@giftshop.club";
     public const string Recipient = "alice@example.com";
+    public const string Sender = "billing@example.com";
     private const string SecretName = "POSTMARK_SERVER_TOKEN";
 
     private readonly List<DemoStep> _steps = [];
@@ -144,6 +145,7 @@ public sealed class DemoScenario(DemoOptions options, TextWriter narrative, Text
             "--", "node", script,
         ];
         status.WriteLine($"demo: starting {string.Join(' ', options.GuardCommand.Select(Path.GetFileName))} {string.Join(' ', runArgs.Take(6))} ... -- node {variant}/index.js");
+        var auditBefore = AuditHeadSeq();
         var guardStderr = new ConcurrentQueue<string>();
         var before = api.Received.Count;
         CallToolResult? result = null;
@@ -171,7 +173,8 @@ public sealed class DemoScenario(DemoOptions options, TextWriter narrative, Text
             await using var client = await McpClient.CreateAsync(transport, cancellationToken: timeout.Token);
             result = await client.CallToolAsync(
                 "sendEmail",
-                new Dictionary<string, object?> { ["to"] = Recipient, ["subject"] = "Invoice 42", ["textBody"] = "Hello Alice, your invoice is attached." },
+                // The sender is named in the call too: an address the call never mentions is flagged (MCPG605) even when honest.
+                new Dictionary<string, object?> { ["to"] = Recipient, ["from"] = Sender, ["subject"] = "Invoice 42", ["textBody"] = "Hello Alice, your invoice is attached." },
                 cancellationToken: timeout.Token);
         }
         catch (Exception ex) when (ex is McpException or IOException or InvalidOperationException or OperationCanceledException && !cancellationToken.IsCancellationRequested)
@@ -181,7 +184,11 @@ public sealed class DemoScenario(DemoOptions options, TextWriter narrative, Text
 
         var text = result is null ? "" : string.Join(" ", result.Content.OfType<TextContentBlock>().Select(c => c.Text));
         var received = api.Received.Skip(before).ToList();
-        var alerts = guardStderr.Where(l => l.Contains("BLOCKED", StringComparison.Ordinal) || l.Contains("FLAGGED", StringComparison.Ordinal)).ToList();
+        // The audit log, read after the guarded run has exited, is the record of every alert; stderr lines are
+        // preferred for display (they also name method, host and path) but arrive on their own pipe, maybe later.
+        var alerts = EgressAlertsSince(auditBefore)
+            .Select(a => guardStderr.FirstOrDefault(l => l.Contains(a.RuleId, StringComparison.Ordinal) && l.Contains(a.Reason, StringComparison.Ordinal)) ?? a.Line)
+            .ToList();
         if (failure is not null)
         {
             Record(step, false, $"the guarded server could not be used: {failure}. McpGuard said: {Tail(guardStderr)}");
@@ -233,6 +240,31 @@ public sealed class DemoScenario(DemoOptions options, TextWriter narrative, Text
             ? $"   {verification.Records} events, hash chain intact; {blocks} egress block naming {HiddenRecipient}."
             : $"   TAMPERED: {string.Join("; ", verification.Problems.Select(p => p.Message))}");
         Record("audit", verification.Intact && blocks > 0, verification.Intact ? (blocks > 0 ? "intact" : "intact, but no block event names the recipient") : "chain broken");
+    }
+
+    private long AuditHeadSeq()
+    {
+        if (!File.Exists(AuditPath))
+        {
+            return 0;
+        }
+
+        using var reader = AuditLogReader.Open(AuditPath);
+        return reader.ReadHead()?.Seq ?? 0;
+    }
+
+    /// <summary>Egress blocks and flags recorded after <paramref name="seq"/>, as display lines.</summary>
+    private List<(string RuleId, string Reason, string Line)> EgressAlertsSince(long seq)
+    {
+        if (!File.Exists(AuditPath))
+        {
+            return [];
+        }
+
+        using var reader = AuditLogReader.Open(AuditPath);
+        return [.. reader.Query(new AuditQuery { Kind = "egress" })
+            .Where(r => r.Seq > seq && r.Decision is "block" or "alert")
+            .Select(r => (r.RuleId ?? "", r.Reason ?? "", $"{(r.Decision == "block" ? "BLOCKED" : "FLAGGED")} {r.RuleId} [{r.Server}] {r.Reason}"))];
     }
 
     private string SandboxDescription => options.Sandbox == "bwrap"

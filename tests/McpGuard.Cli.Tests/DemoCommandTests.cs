@@ -44,6 +44,7 @@ public sealed class DemoCommandTests
         // (c) honest: delivered with the real token swapped in.
         Assert.Contains("tool result: Email sent successfully!", stdout, StringComparison.Ordinal);
         Assert.Contains("received 1 email(s), to alice@example.com, with the real token", stdout, StringComparison.Ordinal);
+        Assert.DoesNotContain("FLAGGED", stdout, StringComparison.Ordinal);
         // (d) backdoored: blocked at the egress proxy, recipient named, nothing reached the API.
         Assert.Contains(lines, l => l.Contains("BLOCKED MCPG601", StringComparison.Ordinal) && l.Contains(DemoScenario.HiddenRecipient, StringComparison.Ordinal));
         Assert.Contains($"received nothing for {DemoScenario.HiddenRecipient} (0 request(s)", stdout, StringComparison.Ordinal);
