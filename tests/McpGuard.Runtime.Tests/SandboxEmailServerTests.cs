@@ -2,6 +2,7 @@ using System.Text;
 using System.Text.Json;
 using System.Text.Json.Nodes;
 using McpGuard.Runtime.Processes;
+using McpGuard.TestSupport;
 
 namespace McpGuard.Runtime.Tests;
 
@@ -17,14 +18,14 @@ public sealed class SandboxEmailServerTests
 
     private static ServerLaunchSpec FixtureSpec(string variant, SandboxTestEgressRig? rig)
     {
-        var folder = Path.Combine(SandboxTestEnvironment.EmailServerFixtures, variant);
+        var folder = Path.Combine(RepoPaths.EmailServer, variant);
         return new ServerLaunchSpec
         {
             Command = "node",
             Arguments = [Path.Combine(folder, "index.js")],
             WorkingDirectory = folder,
             Environment = new Dictionary<string, string> { ["POSTMARK_SERVER_TOKEN"] = "placeholder-token-for-tests" },
-            ReadOnlyPaths = [folder, SandboxTestEnvironment.NodeModules],
+            ReadOnlyPaths = [folder, RepoPaths.EmailServerNodeModules],
             EgressSocketPath = rig?.Proxy.SocketPath,
             TrustBundlePath = rig?.TrustBundle,
         };

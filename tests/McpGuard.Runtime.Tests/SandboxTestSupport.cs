@@ -14,6 +14,7 @@ internal static class SandboxTestEnvironment
 
     public static string NodeModules => Path.Combine(RepoPaths.NodeFixtures, "node_modules");
 
+    /// <summary>Node HTTP-client probes (egress-clients.cjs); the email servers themselves are RepoPaths.EmailServer.</summary>
     public static string EmailServerFixtures => Path.Combine(RepoPaths.NodeFixtures, "email-server");
 
     /// <summary>Fails the test with the probe's reason and fix when bubblewrap cannot build a sandbox here.</summary>

@@ -20,6 +20,38 @@ public static class RepoPaths
 
     public static string Docs => Path.Combine(Root, "docs");
 
+    /// <summary>
+    /// The synthetic email MCP servers (honest/ 1.0.15, backdoored/ 1.0.16) that `mcpguard demo` ships; tests use the
+    /// same files. Their node_modules is installed by .ci/run (npm ci in this folder).
+    /// </summary>
+    public static string EmailServer => Path.Combine(Root, "src", "McpGuard.Demo", "Assets", "email-server");
+
+    /// <summary>The email servers' node_modules; throws with the install command when it is missing.</summary>
+    public static string EmailServerNodeModules
+    {
+        get
+        {
+            var modules = Path.Combine(EmailServer, "node_modules");
+            if (!Directory.Exists(Path.Combine(modules, "postmark")))
+            {
+                throw new InvalidOperationException($"{modules} is missing: run 'npm ci --prefix src/McpGuard.Demo/Assets/email-server --ignore-scripts' (or .ci/run).");
+            }
+
+            return modules;
+        }
+    }
+
+    /// <summary>mcpguard.dll of the same configuration as the calling test assembly (built first through a project reference).</summary>
+    public static string McpGuardDll
+    {
+        get
+        {
+            var configuration = new DirectoryInfo(Path.TrimEndingDirectorySeparator(AppContext.BaseDirectory)).Parent!.Name;
+            var dll = Path.Combine(Root, "src", "McpGuard.Cli", "bin", configuration, "net10.0", "mcpguard.dll");
+            return File.Exists(dll) ? dll : throw new InvalidOperationException("mcpguard.dll not built at " + dll);
+        }
+    }
+
     private static string FindShared()
     {
         var beside = Path.GetFullPath(Path.Combine(Root, "..", "shared"));

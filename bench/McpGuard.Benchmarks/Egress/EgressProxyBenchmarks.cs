@@ -10,7 +10,7 @@ using McpGuard.Core.Secrets;
 using McpGuard.Runtime.Calls;
 using McpGuard.Runtime.Egress;
 using McpGuard.Runtime.Egress.Tls;
-using McpGuard.TestSupport.FakeApis;
+using McpGuard.Demo.FakeApis;
 
 namespace McpGuard.Benchmarks.Egress;
 

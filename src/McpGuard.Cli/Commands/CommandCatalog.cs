@@ -18,6 +18,7 @@ internal static class CommandCatalog
         LockCommand.Create(context),
         VerifyCommand.Create(context),
         ApproveCommand.Create(context),
+        DemoCommand.Create(context),
         AnalyzeCommand.Create(context, new ToolDescriptionScanner()),
         DiffCommand.Create(context, new ToolDescriptionScanner()),
         WatchCommand.Create(context, new ToolDescriptionScanner()),

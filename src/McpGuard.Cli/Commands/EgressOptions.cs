@@ -6,6 +6,7 @@ using McpGuard.Core.Secrets;
 using McpGuard.Runtime.Calls;
 using McpGuard.Runtime.Egress;
 using McpGuard.Runtime.Processes;
+using McpGuard.Runtime.Sandbox;
 
 namespace McpGuard.Cli.Commands;
 
@@ -45,12 +46,47 @@ internal sealed class EgressOptions
         return this;
     }
 
+    /// <summary>True when any option that only the egress proxy can enforce was given.</summary>
+    public bool Requested(ParseResult parse) =>
+        (parse.GetValue(AllowHost) ?? []).Length > 0 || (parse.GetValue(Secret) ?? []).Length > 0;
+
     /// <summary>
     /// Starts the egress proxy for a sandboxed server on a private Unix socket and returns it with the launch spec
     /// pointed at it (socket, trust bundle, credential placeholders).
     /// </summary>
     public (EgressProxy Proxy, ServerLaunchSpec Spec, string SocketDirectory) Start(
         ParseResult parse, CliContext context, string server, ServerLaunchSpec spec,
+        IInFlightCallRegistry calls, IAuditSink audit, ISecretRedactor redactor)
+    {
+        // A private folder per run: the socket is the server's only way out, so nobody else may connect to it.
+        var socketDirectory = Path.Combine(Path.GetTempPath(), $"mcpguard-{Environment.ProcessId}-{Guid.NewGuid():N}"[..24]);
+        DataDirectory.CreatePrivate(socketDirectory);
+        var proxy = StartProxy(parse, context, server, Path.Combine(socketDirectory, "egress.sock"), calls, audit, redactor);
+
+        // Placeholders win over any --pass-env of the same name: the real value must never enter the sandbox.
+        var env = new Dictionary<string, string>(spec.Environment, StringComparer.Ordinal);
+        foreach (var (name, placeholder) in proxy.PlaceholderEnvironment)
+        {
+            env[name] = placeholder;
+        }
+
+        return (proxy, spec with { EgressSocketPath = proxy.SocketPath, TrustBundlePath = proxy.TrustBundlePath, Environment = env }, socketDirectory);
+    }
+
+    /// <summary>
+    /// Proxy-environment mode for an unconfined server: the egress proxy on 127.0.0.1:PORT and the server's environment
+    /// pointed at it (<see cref="ProxyEnvironmentMode"/>). Weaker than the sandbox; the caller prints the warning.
+    /// </summary>
+    public (EgressProxy Proxy, ServerLaunchSpec Spec) StartProxyEnvironment(
+        ParseResult parse, CliContext context, string server, ServerLaunchSpec spec,
+        IInFlightCallRegistry calls, IAuditSink audit, ISecretRedactor redactor)
+    {
+        var proxy = StartProxy(parse, context, server, unixSocketPath: null, calls, audit, redactor);
+        return (proxy, ProxyEnvironmentMode.Apply(spec, proxy.TcpEndPoint!, proxy.TrustBundlePath, proxy.PlaceholderEnvironment));
+    }
+
+    private EgressProxy StartProxy(
+        ParseResult parse, CliContext context, string server, string? unixSocketPath,
         IInFlightCallRegistry calls, IAuditSink audit, ISecretRedactor redactor)
     {
         var policy = new EgressPolicy
@@ -74,14 +110,11 @@ internal sealed class EgressOptions
             throw new UserInputException($"--egress-trust-ca {file}: file not found");
         }
 
-        // A private folder per run: the socket is the server's only way out, so nobody else may connect to it.
-        var socketDirectory = Path.Combine(Path.GetTempPath(), $"mcpguard-{Environment.ProcessId}-{Guid.NewGuid():N}"[..24]);
-        DataDirectory.CreatePrivate(socketDirectory);
-        var proxy = EgressProxy.Start(
+        return EgressProxy.Start(
             new EgressProxyOptions
             {
                 Policy = policy,
-                UnixSocketPath = Path.Combine(socketDirectory, "egress.sock"),
+                UnixSocketPath = unixSocketPath,
                 Resolve = resolve,
                 ExtraTrustCaFiles = trust,
                 DataDirectory = DataDirectory.Resolve(context.GetEnvironmentVariable),
@@ -89,16 +122,7 @@ internal sealed class EgressOptions
             calls,
             audit,
             redactor,
-            alert => context.Error.WriteLine($"mcpguard: {alert.ToDisplayLine()}"));
-
-        // Placeholders win over any --pass-env of the same name: the real value must never enter the sandbox.
-        var env = new Dictionary<string, string>(spec.Environment, StringComparer.Ordinal);
-        foreach (var (name, placeholder) in proxy.PlaceholderEnvironment)
-        {
-            env[name] = placeholder;
-        }
-
-        return (proxy, spec with { EgressSocketPath = proxy.SocketPath, TrustBundlePath = proxy.TrustBundlePath, Environment = env }, socketDirectory);
+            alert => context.Error.WriteLine(alert.ToDisplayLine()));
     }
 
     private static EgressSecret ParseSecret(string text, CliContext context)

@@ -53,10 +53,10 @@ internal static class LockCommand
     internal static async Task<IReadOnlyList<ToolDefinition>> ListToolsAsync(
         ParseResult parse, ServerLaunchOptions launch, RunServices services, CliContext context, string[] serverCommand, CancellationToken ct)
     {
-        var launcher = (await services.SelectLauncherAsync(parse.GetValue(launch.Sandbox), context, ct)).Launcher;
+        var selection = await services.SelectLauncherAsync(parse.GetValue(launch.Sandbox), context, ct);
         try
         {
-            return await ServerToolLister.ListAsync(launcher, launch.Spec(parse, context, serverCommand), context.Error, ct);
+            return await ServerToolLister.ListAsync(selection.Launcher, launch.Spec(parse, context, serverCommand, selection.IsConfined), context.Error, ct);
         }
         catch (Exception ex) when (ex is IOException or TimeoutException or OperationCanceledException or Runtime.Processes.ServerStartException
             or ModelContextProtocol.McpException)

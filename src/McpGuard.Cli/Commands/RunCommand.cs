@@ -93,7 +93,7 @@ internal static class RunCommand
 
             var selection = await services.SelectLauncherAsync(parse.GetValue(launch.Sandbox), context, ct);
             await using var auditSink = services.OpenAudit(parse.GetValue(audit), services.Redactor, context);
-            var spec = launch.Spec(parse, context, serverCommand);
+            var spec = launch.Spec(parse, context, serverCommand, selection.IsConfined);
             EgressProxy? egressProxy = null;
             string? socketDirectory = null;
             if (selection.IsConfined)
@@ -101,9 +101,11 @@ internal static class RunCommand
                 // The sandbox has no network of its own: its only way out is this proxy, which judges every request.
                 (egressProxy, spec, socketDirectory) = egress.Start(parse, context, name, spec, services.Calls, auditSink, services.Redactor);
             }
-            else if ((parse.GetValue(egress.AllowHost) ?? []).Length > 0 || (parse.GetValue(egress.Secret) ?? []).Length > 0)
+            else if (egress.Requested(parse))
             {
-                context.Error.WriteLine("mcpguard: WARNING: --allow-host/--egress-secret only take effect in a sandbox; this server's network is not inspected.");
+                // Weaker, and said so on every start: the server is only asked to use the proxy (docs/sandbox.md).
+                (egressProxy, spec) = egress.StartProxyEnvironment(parse, context, name, spec, services.Calls, auditSink, services.Redactor);
+                context.Error.WriteLine($"mcpguard: {ProxyEnvironmentMode.Warning}");
             }
 
             await using var egressLifetime = new EgressLifetime(egressProxy, socketDirectory);

@@ -78,15 +78,23 @@ internal sealed class ServerLaunchOptions
         return LockFileSerializer.Load(path);
     }
 
-    public ServerLaunchSpec Spec(ParseResult parse, CliContext context, IReadOnlyList<string> command) => new()
+    /// <summary>
+    /// The launch spec. <paramref name="confined"/>: the server runs in a sandbox without network, so a package runner
+    /// (npx & co.) is replaced by node on the copy already installed (see <see cref="PackageTree.ForSandbox"/>).
+    /// </summary>
+    public ServerLaunchSpec Spec(ParseResult parse, CliContext context, IReadOnlyList<string> command, bool confined = false)
     {
-        Command = command[0],
-        Arguments = [.. command.Skip(1)],
-        WorkingDirectory = context.WorkingDirectory,
-        Environment = ServerEnvironment.Build(context.GetEnvironmentVariable, parse.GetValue(PassEnv) ?? []),
-        ReadOnlyPaths = [.. PackageTree.PathsFor(command, context.WorkingDirectory), .. ExistingPaths(parse.GetValue(ReadOnly), "--ro", context)],
-        ReadWritePaths = [.. ExistingPaths(parse.GetValue(ReadWrite), "--rw", context)],
-    };
+        var (launch, packagePaths) = confined ? PackageTree.ForSandbox(command, context) : (command, PackageTree.PathsFor(command, context.WorkingDirectory, ScanCommand.UserHome(context)));
+        return new()
+        {
+            Command = launch[0],
+            Arguments = [.. launch.Skip(1)],
+            WorkingDirectory = context.WorkingDirectory,
+            Environment = ServerEnvironment.Build(context.GetEnvironmentVariable, parse.GetValue(PassEnv) ?? []),
+            ReadOnlyPaths = [.. packagePaths, .. ExistingPaths(parse.GetValue(ReadOnly), "--ro", context)],
+            ReadWritePaths = [.. ExistingPaths(parse.GetValue(ReadWrite), "--rw", context)],
+        };
+    }
 
     private static IEnumerable<string> ExistingPaths(string[]? paths, string option, CliContext context)
     {

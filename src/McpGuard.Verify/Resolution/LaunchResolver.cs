@@ -62,11 +62,7 @@ public sealed class LaunchResolver(ResolutionOptions options)
         }
 
         var copies = _npm.FindCopies(spec.Name, project, env);
-
-        // A pinned launch runs the copy of that version; an unpinned one runs the first copy npx finds.
-        var chosen = spec.Pinned
-            ? copies.FirstOrDefault(c => string.Equals(c.Version, spec.Requested?.TrimStart('=', 'v'), StringComparison.Ordinal))
-            : copies.FirstOrDefault();
+        var chosen = ChooseCopy(copies, spec);
         return new ResolvedPackage
         {
             Ecosystem = "npm",
@@ -77,6 +73,11 @@ public sealed class LaunchResolver(ResolutionOptions options)
             InstalledCopies = copies,
         };
     }
+
+    /// <summary>A pinned launch runs the copy of that version; an unpinned one runs the first copy npx finds.</summary>
+    internal static InstalledCopy? ChooseCopy(IReadOnlyList<InstalledCopy> copies, NpmSpec spec) => spec.Pinned
+        ? copies.FirstOrDefault(c => string.Equals(c.Version, spec.Requested?.TrimStart('=', 'v'), StringComparison.Ordinal))
+        : copies.FirstOrDefault();
 
     /// <summary>
     /// Strips wrappers so the real server command is analysed: <c>mcpguard run [options] -- cmd ...</c> (Guarded),

@@ -63,14 +63,21 @@ internal static class NpmLaunch
 
     public static (NpmSpec? Spec, IReadOnlyList<string> ServerArgs) Parse(IReadOnlyList<string> args, int start)
     {
+        var (spec, _, serverArgs) = ParseWithBin(args, start);
+        return (spec, serverArgs);
+    }
+
+    /// <summary>As <see cref="Parse"/>, plus the bin named explicitly after <c>--package</c> (null when the package's own bin runs).</summary>
+    public static (NpmSpec? Spec, string? Bin, IReadOnlyList<string> ServerArgs) ParseWithBin(IReadOnlyList<string> args, int start)
+    {
         var (options, first) = CommandLine.Scan(args, start, s_valueOptions);
         var package = options.FirstOrDefault(o => o.Name is "-p" or "--package" && o.Value is not null).Value;
         if (package is not null)
         {
             // --package names what to install; the positional is then only the bin to run.
-            return (NpmSpec.Parse(package), first >= 0 ? args.Skip(first + 1).ToArray() : []);
+            return (NpmSpec.Parse(package), first >= 0 ? args[first] : null, first >= 0 ? args.Skip(first + 1).ToArray() : []);
         }
 
-        return first < 0 ? (null, []) : (NpmSpec.Parse(args[first]), args.Skip(first + 1).ToArray());
+        return first < 0 ? (null, null, []) : (NpmSpec.Parse(args[first]), null, args.Skip(first + 1).ToArray());
     }
 }

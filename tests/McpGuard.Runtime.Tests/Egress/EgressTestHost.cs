@@ -9,7 +9,7 @@ using McpGuard.Runtime.Calls;
 using McpGuard.Runtime.Egress;
 using McpGuard.Runtime.Egress.Tls;
 using McpGuard.TestSupport;
-using McpGuard.TestSupport.FakeApis;
+using McpGuard.Demo.FakeApis;
 
 namespace McpGuard.Runtime.Tests.Egress;
 

@@ -1,19 +1,19 @@
 using McpGuard.TestSupport;
-using McpGuard.TestSupport.FakeApis;
+using McpGuard.Demo.FakeApis;
 using McpGuard.Runtime.Tests.Support;
 
 namespace McpGuard.Runtime.Tests.EndToEnd;
 
 /// <summary>
 /// The postmark-mcp incident through the real product: the TypeScript SDK client launches `mcpguard run` with a
-/// bubblewrap sandbox and the egress proxy in front of the synthetic email server (honest 1.0.15 or backdoored 1.0.16,
+/// bubblewrap sandbox (or, weaker, proxy-environment mode) and the egress proxy in front of the synthetic email server (honest 1.0.15 or backdoored 1.0.16,
 /// real `postmark` client), which talks to a fake Postmark API over HTTPS on 127.0.0.1.
 /// </summary>
 public sealed class GuardedEmailIncidentTests
 {
     private const string RealToken = "9f1c2e3d-4b5a-4c6d-8e7f-0a1b2c3d4e5f";
 
-    private static async Task<(System.Text.Json.Nodes.JsonObject Result, FakePostmarkApi Api, string AuditPath, string Home)> SendAsync(string version, TempDirectory dir)
+    private static async Task<(System.Text.Json.Nodes.JsonObject Result, FakePostmarkApi Api, string AuditPath, string Home)> SendAsync(string version, TempDirectory dir, string sandbox)
     {
         _ = NodeFixtures.NodeModules;
         var api = await FakePostmarkApi.StartAsync(RealToken, TestContext.Current.CancellationToken);
@@ -21,11 +21,12 @@ public sealed class GuardedEmailIncidentTests
         var home = Path.Combine(dir.Path, "mcpguard-home");
         var audit = Path.Combine(dir.Path, "audit.db");
         var env = new Dictionary<string, string> { ["MCPGUARD_HOME"] = home, ["POSTMARK_SERVER_TOKEN"] = RealToken };
-        var server = Path.Combine(RepoPaths.NodeFixtures, "email-server", version, "index.js");
+        _ = RepoPaths.EmailServerNodeModules;
+        var server = Path.Combine(RepoPaths.EmailServer, version, "index.js");
         var result = await McpGuardCliTests.TsClientAsync(
             ["sendEmail={\"to\":\"alice@example.com\",\"subject\":\"Invoice 42\",\"textBody\":\"Hello Alice\"}"],
             [
-                "run", "--name", "postmark", "--sandbox", "bwrap", "--audit", audit,
+                "run", "--name", "postmark", "--sandbox", sandbox, "--audit", audit,
                 "--allow-host", FakePostmarkApi.HostName,
                 "--egress-resolve", $"{FakePostmarkApi.HostName}=127.0.0.1:{api.Port}",
                 "--egress-trust-ca", caPem,
@@ -36,11 +37,14 @@ public sealed class GuardedEmailIncidentTests
         return (result, api, audit, home);
     }
 
-    [Fact]
-    public async Task Run_HonestServerInSandbox_EmailDeliveredWithRealTokenSwappedIn()
+    /// <summary>bwrap: the sandbox; none: proxy-environment mode (unconfined, the server is told to use the proxy).</summary>
+    [Theory]
+    [InlineData("bwrap")]
+    [InlineData("none")]
+    public async Task Run_HonestServer_EmailDeliveredWithRealTokenSwappedIn(string sandbox)
     {
         using var dir = new TempDirectory();
-        var (result, api, audit, _) = await SendAsync("honest", dir);
+        var (result, api, audit, _) = await SendAsync("honest", dir, sandbox);
         await using var _api = api;
 
         var call = McpGuardCliTests.Call(result, "sendEmail");
@@ -52,11 +56,13 @@ public sealed class GuardedEmailIncidentTests
         Assert.Equal(0, (await McpGuardCliTests.RunAsync("dotnet", McpGuardCliTests.Guard("audit", "verify", "--audit", audit))).Code);
     }
 
-    [Fact]
-    public async Task Run_BackdooredServerInSandbox_HiddenBccBlockedAndNeverReachesApi()
+    [Theory]
+    [InlineData("bwrap")]
+    [InlineData("none")]
+    public async Task Run_BackdooredServer_HiddenBccBlockedAndNeverReachesApi(string sandbox)
     {
         using var dir = new TempDirectory();
-        var (result, api, audit, _) = await SendAsync("backdoored", dir);
+        var (result, api, audit, _) = await SendAsync("backdoored", dir, sandbox);
         await using var _api = api;
 
         // Nothing carrying the attacker's address reached Postmark; the real token never left for it either.

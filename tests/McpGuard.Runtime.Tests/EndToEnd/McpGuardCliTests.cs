@@ -13,42 +13,8 @@ public sealed class McpGuardCliTests
 {
     private static CancellationToken Ct => TestContext.Current.CancellationToken;
 
-    internal static async Task<(int Code, string Out, string Err)> RunAsync(string file, IEnumerable<string> args, IDictionary<string, string>? env = null, string? cwd = null)
-    {
-        var psi = new ProcessStartInfo(file) { RedirectStandardOutput = true, RedirectStandardError = true, RedirectStandardInput = true, UseShellExecute = false };
-        foreach (var a in args)
-        {
-            psi.ArgumentList.Add(a);
-        }
-
-        if (cwd is not null)
-        {
-            psi.WorkingDirectory = cwd;
-        }
-
-        foreach (var (k, v) in env ?? new Dictionary<string, string>())
-        {
-            psi.Environment[k] = v;
-        }
-
-        using var process = Process.Start(psi)!;
-        process.StandardInput.Close();
-        var stdout = process.StandardOutput.ReadToEndAsync(Ct);
-        var stderr = process.StandardError.ReadToEndAsync(Ct);
-        using var timeout = CancellationTokenSource.CreateLinkedTokenSource(Ct);
-        timeout.CancelAfter(TimeSpan.FromSeconds(90));
-        try
-        {
-            await process.WaitForExitAsync(timeout.Token);
-        }
-        catch (OperationCanceledException)
-        {
-            process.Kill(entireProcessTree: true);
-            throw new TimeoutException($"{file} {string.Join(' ', args)} did not finish: {await stderr}");
-        }
-
-        return (process.ExitCode, await stdout, await stderr);
-    }
+    internal static Task<(int Code, string Out, string Err)> RunAsync(string file, IEnumerable<string> args, IDictionary<string, string>? env = null, string? cwd = null) =>
+        ProcessRunner.RunAsync(file, args, env, cwd, TimeSpan.FromSeconds(90), Ct);
 
     internal static string[] Guard(params string[] args) => [NodeFixtures.McpGuardDll, .. args];
 

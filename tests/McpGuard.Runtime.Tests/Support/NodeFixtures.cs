@@ -25,14 +25,6 @@ internal static class NodeFixtures
 
     public static string Script(string folder, string file) => Path.Combine(RepoPaths.NodeFixtures, folder, file);
 
-    /// <summary>mcpguard.dll of the same configuration as this test assembly (built first through a project reference).</summary>
-    public static string McpGuardDll
-    {
-        get
-        {
-            var configuration = new DirectoryInfo(Path.TrimEndingDirectorySeparator(AppContext.BaseDirectory)).Parent!.Name;
-            var dll = Path.Combine(RepoPaths.Root, "src", "McpGuard.Cli", "bin", configuration, "net10.0", "mcpguard.dll");
-            return File.Exists(dll) ? dll : throw new InvalidOperationException("mcpguard.dll not built at " + dll);
-        }
-    }
+    /// <summary>mcpguard.dll of the same configuration as this test assembly.</summary>
+    public static string McpGuardDll => RepoPaths.McpGuardDll;
 }

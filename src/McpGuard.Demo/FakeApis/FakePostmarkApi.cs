@@ -11,13 +11,15 @@ using Microsoft.AspNetCore.Http;
 using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.Logging;
 
-namespace McpGuard.TestSupport.FakeApis;
+namespace McpGuard.Demo.FakeApis;
 
 /// <summary>
-/// Synthetic test fixture: a fake Postmark API on https://127.0.0.1:PORT (Kestrel, certificate from a test CA),
+/// Synthetic fixture for `mcpguard demo` and the tests: a fake Postmark API on https://127.0.0.1:PORT only (Kestrel,
+/// certificate from a throwaway CA),
 /// following Postmark's documented shapes (https://postmarkapp.com/developer/api/email-api): POST /email,
 /// /email/batch, /email/withTemplate, the X-Postmark-Server-Token check (401, ErrorCode 10), invalid JSON
 /// (422, ErrorCode 402), a missing recipient (422, ErrorCode 300). It records every request it receives.
+/// AOT-friendly: plain request delegates and JsonNode, no reflection-based JSON or minimal-API binding.
 /// </summary>
 public sealed class FakePostmarkApi : IAsyncDisposable
 {
@@ -26,14 +28,14 @@ public sealed class FakePostmarkApi : IAsyncDisposable
     private readonly WebApplication _app;
     private readonly ConcurrentQueue<ReceivedPostmarkRequest> _received = new();
 
-    private FakePostmarkApi(WebApplication app, TestCertificateAuthority ca, string serverToken)
+    private FakePostmarkApi(WebApplication app, LocalCertificateAuthority ca, string serverToken)
     {
         _app = app;
         CertificateAuthority = ca;
         ServerToken = serverToken;
     }
 
-    public TestCertificateAuthority CertificateAuthority { get; }
+    public LocalCertificateAuthority CertificateAuthority { get; }
 
     public string ServerToken { get; }
 
@@ -50,7 +52,7 @@ public sealed class FakePostmarkApi : IAsyncDisposable
 
     public static async Task<FakePostmarkApi> StartAsync(string serverToken, CancellationToken cancellationToken = default)
     {
-        var ca = new TestCertificateAuthority("Fake Postmark test CA");
+        var ca = new LocalCertificateAuthority("Fake Postmark test CA");
         var certificate = ca.IssueServerCertificate(HostName, "localhost");
         var builder = WebApplication.CreateSlimBuilder();
         builder.Logging.ClearProviders();
@@ -60,7 +62,7 @@ public sealed class FakePostmarkApi : IAsyncDisposable
         app.MapPost("/email", ctx => fake.HandleAsync(ctx, Kind.Single));
         app.MapPost("/email/withTemplate", ctx => fake.HandleAsync(ctx, Kind.Template));
         app.MapPost("/email/batch", ctx => fake.HandleAsync(ctx, Kind.Batch));
-        app.MapGet("/ping", () => Results.Text("pong"));
+        app.MapGet("/ping", ctx => ctx.Response.WriteAsync("pong", ctx.RequestAborted));
         await app.StartAsync(cancellationToken);
         var address = app.Services.GetRequiredService<IServer>().Features.Get<IServerAddressesFeature>()!.Addresses.First();
         fake.Port = new Uri(address).Port;

@@ -2,12 +2,12 @@ using System.Net;
 using System.Security.Cryptography;
 using System.Security.Cryptography.X509Certificates;
 
-namespace McpGuard.TestSupport.FakeApis;
+namespace McpGuard.Demo.FakeApis;
 
-/// <summary>A throwaway CA made in the test, and server certificates it signs, so fake APIs speak real HTTPS.</summary>
-public sealed class TestCertificateAuthority : IDisposable
+/// <summary>A throwaway CA made in memory, and server certificates it signs, so fake APIs speak real HTTPS on loopback.</summary>
+public sealed class LocalCertificateAuthority : IDisposable
 {
-    public TestCertificateAuthority(string name = "McpGuard test upstream CA")
+    public LocalCertificateAuthority(string name = "McpGuard local upstream CA")
     {
         using var key = ECDsa.Create(ECCurve.NamedCurves.nistP256);
         var request = new CertificateRequest($"CN={name}", key, HashAlgorithmName.SHA256);
