@@ -2,6 +2,7 @@ using System.Text;
 using System.Text.Json;
 using BenchmarkDotNet.Attributes;
 using BenchmarkDotNet.Configs;
+using McpGuard.Core.Intel;
 using McpGuard.Investigate.MailAudit;
 
 namespace McpGuard.Benchmarks;
@@ -22,12 +23,10 @@ public class MailAuditBenchmarks
     public const int PostfixMessages = 50_000;   // 4 lines each: 200,000 log records
     public const int MboxMessages = 20_000;
 
-    private static readonly MailAuditOptions s_options = new()
+    private static readonly MailAuditOptions s_options = new MailAuditOptions()
     {
         TrustedDomains = ["shop.example"],
-        KnownBadAddresses = MailAuditOptions.PostmarkMcpAddresses,
-        KnownBadDomains = MailAuditOptions.PostmarkMcpDomains,
-    };
+    }.WithIntel(IntelDatabase.BuiltIn);
 
     private static readonly JsonDocumentOptions s_strict = new()
     {
