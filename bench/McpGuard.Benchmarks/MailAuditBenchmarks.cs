@@ -22,6 +22,11 @@ public class MailAuditBenchmarks
     public const int SesRecords = 100_000;       // 50,000 messages, Send + Delivery events each
     public const int PostfixMessages = 50_000;   // 4 lines each: 200,000 log records
     public const int MboxMessages = 20_000;
+    public const int PostmarkExportMessages = 50_000;
+    public const int SendGridEvents = 100_000;
+    public const int MailgunEvents = 100_000;
+    public const int CsvRows = 100_000;
+    public const int EximMessages = 50_000;     // 4 lines each: 200,000 log records
 
     private static readonly MailAuditOptions s_options = new MailAuditOptions()
     {
@@ -39,6 +44,11 @@ public class MailAuditBenchmarks
     private string _ses = "";
     private string _postfix = "";
     private string _mbox = "";
+    private string _postmark = "";
+    private string _sendgrid = "";
+    private string _mailgun = "";
+    private string _csv = "";
+    private string _exim = "";
 
     [GlobalSetup]
     public void Setup()
@@ -51,6 +61,16 @@ public class MailAuditBenchmarks
         WriteSes(_ses);
         WritePostfix(_postfix);
         WriteMbox(_mbox);
+        _postmark = Path.Combine(_dir, "postmark-export.json");
+        MailBenchFiles.WritePostmarkExport(_postmark, PostmarkExportMessages);
+        _sendgrid = Path.Combine(_dir, "sendgrid-events.json");
+        MailBenchFiles.WriteSendGrid(_sendgrid, SendGridEvents);
+        _mailgun = Path.Combine(_dir, "mailgun-events.json");
+        MailBenchFiles.WriteMailgun(_mailgun, MailgunEvents);
+        _csv = Path.Combine(_dir, "messages.csv");
+        MailBenchFiles.WriteCsv(_csv, CsvRows);
+        _exim = Path.Combine(_dir, "mainlog");
+        MailBenchFiles.WriteExim(_exim, EximMessages);
     }
 
     [GlobalCleanup]
@@ -101,6 +121,36 @@ public class MailAuditBenchmarks
     [Benchmark, BenchmarkCategory("mbox-20k-messages")]
     public long MboxAudit() => Audit(_mbox);
 
+    [Benchmark(Baseline = true), BenchmarkCategory("postmark-export-50k-messages")]
+    public long PostmarkExportReadLines() => CountLines(_postmark);
+
+    [Benchmark, BenchmarkCategory("postmark-export-50k-messages")]
+    public long PostmarkExportAudit() => Audit(_postmark);
+
+    [Benchmark(Baseline = true), BenchmarkCategory("sendgrid-100k-events")]
+    public long SendGridReadLines() => CountLines(_sendgrid);
+
+    [Benchmark, BenchmarkCategory("sendgrid-100k-events")]
+    public long SendGridAudit() => Audit(_sendgrid);
+
+    [Benchmark(Baseline = true), BenchmarkCategory("mailgun-100k-events")]
+    public long MailgunReadLines() => CountLines(_mailgun);
+
+    [Benchmark, BenchmarkCategory("mailgun-100k-events")]
+    public long MailgunAudit() => Audit(_mailgun);
+
+    [Benchmark(Baseline = true), BenchmarkCategory("csv-100k-rows")]
+    public long CsvReadLines() => CountLines(_csv);
+
+    [Benchmark, BenchmarkCategory("csv-100k-rows")]
+    public long CsvAudit() => Audit(_csv);
+
+    [Benchmark(Baseline = true), BenchmarkCategory("exim-200k-lines")]
+    public long EximReadLines() => CountLines(_exim);
+
+    [Benchmark, BenchmarkCategory("exim-200k-lines")]
+    public long EximAudit() => Audit(_exim);
+
     private static long CountLines(string path)
     {
         long n = 0;
@@ -112,8 +162,17 @@ public class MailAuditBenchmarks
         return n;
     }
 
-    private static long Audit(string path) =>
-        MailAuditRunner.AuditFileAsync(path, null, s_options).GetAwaiter().GetResult().MessagesScanned;
+    private static long Audit(string path)
+    {
+        var result = MailAuditRunner.AuditFileAsync(path, null, s_options).GetAwaiter().GetResult();
+        // A benchmark that stopped detecting would measure nothing: every generated file hides the postmark-mcp copy.
+        if (!result.Recipients.Any(r => r.Address == "phan@giftshop.club" && r.RuleId == "MCPG700") || result.Skipped > 0)
+        {
+            throw new InvalidOperationException($"{Path.GetFileName(path)}: audit missed the hidden copy or skipped {result.Skipped} records");
+        }
+
+        return result.MessagesScanned;
+    }
 
     private static void WriteSes(string path)
     {
