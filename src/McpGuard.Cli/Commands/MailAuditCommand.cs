@@ -52,17 +52,12 @@ internal static class MailAuditCommand
             Description = "Flag it only when it is also on at least this many messages.",
             DefaultValueFactory = _ => new MailAuditOptions().HiddenCopyMinMessages,
         };
-        var osv = new Option<string[]>("--osv")
-        {
-            Description = "Also use indicators (addresses, domains) from OSV advisories in this folder. Repeatable. Built-in intel and 'mcpguard intel import' data are always used.",
-            Arity = ArgumentArity.ZeroOrMore,
-        };
         var format = new Option<string>("--format", "-f") { Description = "Output format: table, json, sarif or csv (one row per suspicious recipient).", DefaultValueFactory = _ => "table" };
         format.AcceptOnlyFromAmong(s_formats);
         var report = new ReportOptions();
 
         var command = new Command("mail-audit", "Find hidden Bcc/Cc recipients in mail logs, provider exports, mail files or a live Postmark server.");
-        foreach (var o in new Option[] { input, inputFormat, csvMap, token, tokenEnv, apiBase, details, since, until, trusted, expected, share, minMessages, osv, format, report.Output, report.FailOn })
+        foreach (var o in new Option[] { input, inputFormat, csvMap, token, tokenEnv, apiBase, details, since, until, trusted, expected, share, minMessages, format, report.Output, report.FailOn })
         {
             command.Add(o);
         }
@@ -76,7 +71,7 @@ internal static class MailAuditCommand
                 ExpectedAddresses = ReadExpected(parse.GetValue(expected), context),
                 HiddenCopyMinShare = parse.GetValue(share),
                 HiddenCopyMinMessages = parse.GetValue(minMessages),
-            }.WithIntel(ScanCommand.LoadIntel(context, parse.GetValue(osv) ?? [], ReportFormat.Json, cancellationToken));
+            }.WithIntel(ScanCommand.LoadIntel(context, [], ReportFormat.Json, cancellationToken)); // built-in + the local intel store
             var from = ParseDate(parse.GetValue(since), "--since");
             var to = ParseDate(parse.GetValue(until), "--until");
             if (to is { } u && parse.GetValue(until) is { Length: 10 })
