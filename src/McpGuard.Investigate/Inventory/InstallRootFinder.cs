@@ -4,7 +4,8 @@ namespace McpGuard.Investigate.Inventory;
 
 /// <summary>
 /// Finds the node_modules folders to inventory without running npm: every npx cache entry, npm global prefixes
-/// (NPM_CONFIG_PREFIX, ~/.npmrc <c>prefix=</c>, ~/.npm-global, nvm versions, machine-wide prefixes), volta and pnpm
+/// (NPM_CONFIG_PREFIX, ~/.npmrc <c>prefix=</c>, ~/.npm-global, nvm versions, the prefix of the node on PATH,
+/// machine-wide prefixes), volta and pnpm
 /// global stores, and every node_modules under the --path folders.
 /// </summary>
 internal sealed class InstallRootFinder(InventoryOptions options, List<Diagnostic> problems)
@@ -73,9 +74,38 @@ internal sealed class InstallRootFinder(InventoryOptions options, List<Diagnosti
             yield return version;
         }
 
+        // npm's built-in default: the prefix of the node it runs with (<prefix>/bin/node), e.g. a tarball install in /opt.
+        foreach (var p in NodePrefixesOnPath())
+        {
+            yield return p;
+        }
+
         foreach (var p in options.SystemPrefixes ?? (options.HomeOverridden ? [] : s_defaultSystemPrefixes))
         {
             yield return p;
+        }
+    }
+
+    private IEnumerable<string> NodePrefixesOnPath()
+    {
+        foreach (var dir in (Env("PATH") ?? "").Split(Path.PathSeparator, StringSplitOptions.RemoveEmptyEntries))
+        {
+            var node = Path.Combine(dir, "node");
+            string? real;
+            try
+            {
+                real = File.Exists(node) ? new FileInfo(node).ResolveLinkTarget(returnFinalTarget: true)?.FullName ?? Path.GetFullPath(node) : null;
+            }
+            catch (IOException)
+            {
+                // A looping or broken link is no node binary; other prefixes are still searched.
+                real = null;
+            }
+
+            if (real is not null && Path.GetDirectoryName(Path.GetDirectoryName(real)) is { } prefix)
+            {
+                yield return prefix;
+            }
         }
     }
 

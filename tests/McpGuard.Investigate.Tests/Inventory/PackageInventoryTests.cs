@@ -59,6 +59,22 @@ public sealed class PackageInventoryTests
     }
 
     [Fact]
+    public void Scan_NodeOnPath_ItsPrefixIsSearchedLikeNpmPrefixG()
+    {
+        using var s = new SyntheticInstalls();
+        s.Write("opt/node-v20/bin/node-real", "#!/bin/sh\n# synthetic stand-in, never run\n");
+        Directory.CreateDirectory(Path.Combine(s.Root, "usr-bin"));
+        File.CreateSymbolicLink(Path.Combine(s.Root, "usr-bin", "node"), Path.Combine(s.Root, "opt", "node-v20", "bin", "node-real"));
+        s.Package("opt/node-v20/lib/node_modules/tarball-tool", "tarball-tool", "1.2.3");
+        var env = new Dictionary<string, string> { ["PATH"] = $"/nonexistent:{Path.Combine(s.Root, "usr-bin")}" };
+
+        var result = PackageInventory.Scan(new InventoryOptions { Home = s.Home, Environment = env.GetValueOrDefault, SystemPrefixes = [] }, TestContext.Current.CancellationToken);
+
+        var tool = Assert.Single(result.Packages, p => p.Name == "tarball-tool");
+        Assert.Equal(Path.Combine(s.Root, "opt", "node-v20"), tool.Root.Owner);
+    }
+
+    [Fact]
     public void Scan_NvmVoltaAndPnpmGlobals_AreInventoried()
     {
         using var s = new SyntheticInstalls();
