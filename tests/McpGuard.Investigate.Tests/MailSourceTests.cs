@@ -1,16 +1,15 @@
 using McpGuard.Core;
+using McpGuard.Core.Intel;
 using McpGuard.Investigate.MailAudit;
 
 namespace McpGuard.Investigate.Tests;
 
 public sealed class MailSourceTests
 {
-    private static readonly MailAuditOptions s_options = new()
+    private static readonly MailAuditOptions s_options = new MailAuditOptions()
     {
         TrustedDomains = ["shop.example"],
-        KnownBadAddresses = MailAuditOptions.PostmarkMcpAddresses,
-        KnownBadDomains = MailAuditOptions.PostmarkMcpDomains,
-    };
+    }.WithIntel(IntelDatabase.BuiltIn);
 
     [Theory]
     [InlineData("ses-events.jsonl", "ses")]

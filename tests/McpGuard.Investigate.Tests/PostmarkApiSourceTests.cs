@@ -1,4 +1,5 @@
 using McpGuard.Core;
+using McpGuard.Core.Intel;
 using McpGuard.Investigate.MailAudit;
 using McpGuard.Investigate.MailAudit.Postmark;
 
@@ -8,12 +9,10 @@ public sealed class PostmarkApiSourceTests
 {
     private const string Token = "pm-test-0b7e4f1a-9c2d-4e8f-a1b3-5d6c7e8f9a0b";
 
-    private static readonly MailAuditOptions s_options = new()
+    private static readonly MailAuditOptions s_options = new MailAuditOptions()
     {
         TrustedDomains = ["shop.example"],
-        KnownBadAddresses = MailAuditOptions.PostmarkMcpAddresses,
-        KnownBadDomains = MailAuditOptions.PostmarkMcpDomains,
-    };
+    }.WithIntel(IntelDatabase.BuiltIn);
 
     private static PostmarkApiOptions Api(FakePostmarkMessagesApi fake) => new()
     {

@@ -71,11 +71,7 @@ internal static class MailAuditCommand
                 ExpectedAddresses = ReadExpected(parse.GetValue(expected), context),
                 HiddenCopyMinShare = parse.GetValue(share),
                 HiddenCopyMinMessages = parse.GetValue(minMessages),
-
-                // Seeded with the postmark-mcp indicators until the shared intel database is wired in here.
-                KnownBadAddresses = MailAuditOptions.PostmarkMcpAddresses,
-                KnownBadDomains = MailAuditOptions.PostmarkMcpDomains,
-            };
+            }.WithIntel(ScanCommand.LoadIntel(context, [], ReportFormat.Json, cancellationToken)); // built-in + the local intel store
             var from = ParseDate(parse.GetValue(since), "--since");
             var to = ParseDate(parse.GetValue(until), "--until");
             if (to is { } u && parse.GetValue(until) is { Length: 10 })

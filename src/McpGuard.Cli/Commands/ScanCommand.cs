@@ -34,11 +34,22 @@ internal static class ScanCommand
         {
             Description = "Never use the network. (This version of scan reads local files only, so it is always offline.)",
         };
+        var installed = new Option<bool>("--installed")
+        {
+            Description = "Instead of client configs, inventory what is installed on disk (npx cache, global npm/nvm/volta/pnpm prefixes, --path node_modules) and report known-malicious versions with their cleanup.",
+        };
+        var paths = new Option<string[]>("--path")
+        {
+            Description = "With --installed: also inventory every node_modules under this folder (nested and scoped packages included). Repeatable.",
+            Arity = ArgumentArity.ZeroOrMore,
+        };
         var command = new Command("scan", "Find every MCP server configured on this machine and say which ones are dangerous.");
         command.Add(home);
         command.Add(configs);
         command.Add(osv);
         command.Add(offline);
+        command.Add(installed);
+        command.Add(paths);
         var report = new ReportOptions().AddTo(command);
 
         command.SetAction((parse, cancellationToken) =>
@@ -57,6 +68,17 @@ internal static class ScanCommand
             };
 
             var intel = LoadIntel(context, parse.GetValue(osv) ?? [], format, cancellationToken);
+            var extraPaths = parse.GetValue(paths) ?? [];
+            if (parse.GetValue(installed))
+            {
+                return Task.FromResult(ScanInstalled.Run(context, parse, report, options, extraPaths, intel, cancellationToken));
+            }
+
+            if (extraPaths.Length > 0)
+            {
+                throw new UserInputException("--path is only used with --installed (scan --installed --path DIR).");
+            }
+
             var result = ConfigScanner.Scan(options, intel, cancellationToken);
             if (format == ReportFormat.Table)
             {

@@ -15,6 +15,7 @@ public static class RuleCatalog
     [
         .. GeneralRules.All,
         .. ScanRules.All,
+        .. InventoryRules.All,
         .. ToolDescriptionRules.All,
         .. EgressRules.All,
         .. MailAuditRules.All,

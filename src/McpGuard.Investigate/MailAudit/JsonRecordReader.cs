@@ -81,8 +81,18 @@ internal static class JsonRecordReader
             yield break;
         }
 
-        // Arrays and whole documents go through the streaming deserializer: one element (or one top-level
-        // document) in memory at a time.
+        if (mode == Mode.Documents && new FileInfo(path).Length <= MaxInMemoryDocumentBytes)
+        {
+            foreach (var record in ReadDocuments(path, context, containers, cancellationToken))
+            {
+                yield return record;
+            }
+
+            yield break;
+        }
+
+        // Arrays (and documents too large to hold) go through the streaming deserializer: one element (or one
+        // top-level document) in memory at a time.
         using (var stream = InputFiles.OpenSequential(path))
         {
             var items = mode == Mode.Array
@@ -121,6 +131,112 @@ internal static class JsonRecordReader
                 }
             }
         }
+    }
+
+    /// <summary>
+    /// Whole documents up to this size are read into one buffer and parsed with <see cref="JsonDocument"/>: a saved API
+    /// response is one top-level value, so streaming could not hold less anyway, and the serializer's buffering of a
+    /// single huge value cost ~4x the parse. 1 GiB keeps the buffer well inside an array's limit.
+    /// </summary>
+    private const long MaxInMemoryDocumentBytes = 1L << 30;
+
+    /// <summary>One or more concatenated top-level documents; each is bounded with a reader pass, then parsed strictly.</summary>
+    private static IEnumerable<JsonRecord> ReadDocuments(string path, MailReadContext context, IReadOnlyList<string> containers, CancellationToken cancellationToken)
+    {
+        byte[] bytes;
+        try
+        {
+            bytes = File.ReadAllBytes(path);
+        }
+        catch (Exception ex) when (ex is IOException or UnauthorizedAccessException)
+        {
+            throw new UserInputException($"cannot read --input {path}: {ex.Message}", ex);
+        }
+
+        var memory = bytes.AsMemory();
+        if (memory.Span.StartsWith(System.Text.Encoding.UTF8.Preamble))
+        {
+            memory = memory[3..];
+        }
+
+        var yielded = 0L;
+        var state = new JsonReaderState(new JsonReaderOptions { CommentHandling = JsonCommentHandling.Skip, AllowTrailingCommas = true, AllowMultipleValues = true });
+        long position = 0, linesBefore = 0;
+        while (true)
+        {
+            cancellationToken.ThrowIfCancellationRequested();
+            ReadOnlyMemory<byte> value;
+            long line;
+            try
+            {
+                if (!NextValue(memory, ref state, ref position, ref linesBefore, out value, out line))
+                {
+                    break;
+                }
+            }
+            catch (JsonException ex)
+            {
+                // The reader starts at the previous value's end, so its line numbers count from there.
+                var at = linesBefore + (ex.LineNumber ?? 0) + 1;
+                if (yielded == 0)
+                {
+                    throw new UserInputException($"--input {path}: malformed JSON (line {at}): {FirstSentence(ex.Message)}", ex);
+                }
+
+                context.Skip(path, at, $"malformed JSON; the rest of the file after this point was skipped: {FirstSentence(ex.Message)}");
+                break;
+            }
+
+            JsonDocument doc;
+            try
+            {
+                // The strict parse (duplicate keys rejected) of exactly the value the reader bounded.
+                doc = JsonDocument.Parse(value, s_documentOptions);
+            }
+            catch (JsonException ex)
+            {
+                if (yielded == 0)
+                {
+                    throw new UserInputException($"--input {path}: malformed JSON (document at line {line}): {FirstSentence(ex.Message)}", ex);
+                }
+
+                context.Skip(path, line, $"malformed JSON document skipped: {FirstSentence(ex.Message)}");
+                continue;
+            }
+
+            using (doc)
+            {
+                context.BytesRead = position;
+                foreach (var item in Unwrap(doc.RootElement, containers))
+                {
+                    yielded++;
+                    yield return new JsonRecord(item, 0);
+                }
+            }
+        }
+    }
+
+    /// <summary>The next top-level value's bytes and its 1-based line; false at the end. Throws JsonException on bad JSON.</summary>
+    private static bool NextValue(ReadOnlyMemory<byte> all, ref JsonReaderState state, ref long position, ref long linesBefore, out ReadOnlyMemory<byte> value, out long line)
+    {
+        var reader = new Utf8JsonReader(all.Span[(int)position..], isFinalBlock: true, state);
+        value = default;
+        line = 0;
+        if (!reader.Read())
+        {
+            return false;
+        }
+
+        var start = position + reader.TokenStartIndex;
+        linesBefore += all.Span[(int)position..(int)start].Count((byte)'\n');
+        line = linesBefore + 1;
+        reader.Skip();
+        var end = position + reader.BytesConsumed;
+        value = all[(int)start..(int)end];
+        linesBefore += value.Span.Count((byte)'\n');
+        position = end;
+        state = reader.CurrentState;
+        return true;
     }
 
     private static IEnumerable<JsonElement> Unwrap(JsonElement root, IReadOnlyList<string> containers)

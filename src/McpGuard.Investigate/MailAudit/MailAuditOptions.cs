@@ -1,4 +1,5 @@
 using McpGuard.Core;
+using McpGuard.Core.Intel;
 
 namespace McpGuard.Investigate.MailAudit;
 
@@ -36,11 +37,15 @@ public sealed record MailAuditOptions
     /// <summary>Subjects are cut to this length in reports.</summary>
     public int MaxSubjectLength { get; init; } = 120;
 
-    /// <summary>The postmark-mcp indicators (npm postmark-mcp 1.0.16 Bcc'd every email to this address).</summary>
-    public static IReadOnlyList<string> PostmarkMcpAddresses { get; } = ["phan@giftshop.club"];
-
-    /// <summary>The domain of the postmark-mcp drop address.</summary>
-    public static IReadOnlyList<string> PostmarkMcpDomains { get; } = ["giftshop.club"];
+    /// <summary>
+    /// These options with the intel's known-bad addresses and domains (built-in, e.g. postmark-mcp's
+    /// phan@giftshop.club, plus whatever the local intel store and --osv folders carry).
+    /// </summary>
+    public MailAuditOptions WithIntel(IntelDatabase intel) => this with
+    {
+        KnownBadAddresses = [.. KnownBadAddresses, .. intel.KnownBadEmailAddresses.Select(i => i.Value)],
+        KnownBadDomains = [.. KnownBadDomains, .. intel.KnownBadDomains.Select(i => i.Value)],
+    };
 }
 
 /// <summary>Checks <see cref="MailAuditOptions"/>; every problem names the option so the CLI can print it as is.</summary>

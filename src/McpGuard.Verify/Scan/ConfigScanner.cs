@@ -38,6 +38,12 @@ public static class ConfigScanner
         Environment = options.Environment,
     };
 
+    /// <summary>
+    /// The credential names (env variables and headers, never values) a server is handed: those whose name says
+    /// "secret", else every one. What to rotate when the server turns out to be malicious.
+    /// </summary>
+    public static IReadOnlyList<string> CredentialNames(ResolvedLaunch launch) => ServerChecks.CredentialNames(launch);
+
     /// <summary>One server's report entry: the configured launch with secrets hidden, its package and its findings.</summary>
     public static ServerReport ToReport(ResolvedLaunch launch, IntelDatabase intel, string? home = null)
     {

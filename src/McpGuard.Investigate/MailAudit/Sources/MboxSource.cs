@@ -5,8 +5,8 @@ using MimeKit;
 namespace McpGuard.Investigate.MailAudit.Sources;
 
 /// <summary>
-/// An mbox file (a Sent folder exported from Thunderbird, Gmail Takeout, mutt...), streamed with MimeKit's parser in
-/// mbox mode. Persistent parsing leaves bodies on disk, so a 1 GB mbox costs one message's headers of memory.
+/// An mbox file (a Sent folder exported from Thunderbird, Gmail Takeout, mutt...), streamed with MimeKit's reader in
+/// mbox mode keeping headers only (<see cref="MboxHeaderReader"/>), so a 1 GB mbox costs one message's headers of memory.
 /// </summary>
 internal sealed class MboxSource : IMailSource
 {
@@ -27,26 +27,17 @@ internal sealed class MboxSource : IMailSource
             }
 
             var endsWithNewline = EndsWithNewline(stream);
-            var parser = new MimeParser(stream, MimeFormat.Mbox, persistent: true);
-            long headersEnd = 0, messageEnd = 0;
-            parser.MimeMessageEnd += (_, e) =>
-            {
-                if (e.Parent is null)
-                {
-                    headersEnd = e.HeadersEndOffset;
-                    messageEnd = e.EndOffset;
-                }
-            };
+            var reader = new MboxHeaderReader(stream);
             long index = 0;
-            while (!parser.IsEndOfStream)
+            while (!reader.IsEndOfStream)
             {
                 cancellationToken.ThrowIfCancellationRequested();
-                MimeMessage message;
                 long offset;
                 try
                 {
-                    message = await parser.ParseMessageAsync(cancellationToken);
-                    offset = parser.MboxMarkerOffset;
+                    // Synchronous: a local file behind a 64 KB buffer; an async state machine per message costs more than it saves.
+                    reader.ReadMessage(cancellationToken);
+                    offset = reader.MarkerOffset;
                 }
                 catch (FormatException ex)
                 {
@@ -60,9 +51,10 @@ internal sealed class MboxSource : IMailSource
                     break;
                 }
 
+                var (headersEnd, messageEnd) = (reader.HeadersEnd, reader.MessageEnd);
                 index++;
                 context.BytesRead = stream.Position;
-                if (parser.IsEndOfStream && !endsWithNewline)
+                if (reader.IsEndOfStream && !endsWithNewline)
                 {
                     // The file was cut. Inside the headers, the recipients may be cut half-way: report, do not audit.
                     if (headersEnd >= messageEnd)
@@ -74,7 +66,7 @@ internal sealed class MboxSource : IMailSource
                     context.Note(path, $"the file ends without a newline: message {index} (byte {offset}) may be cut inside its body (its headers were complete and were audited)");
                 }
 
-                if (MimeHeaders.Map(message) is { } record)
+                if (MimeHeaders.Map(reader.Headers) is { } record)
                 {
                     yield return record;
                 }
