@@ -166,10 +166,9 @@ public sealed class PackageAnalyzer(IToolDescriptionScanner? toolScanner = null,
 
         var source = Encoding.UTF8.GetString(file.Content);
         Acornima.Ast.Program program;
-        var collected = new JsFileWalker.Collected();
         try
         {
-            program = Parse(source, file.Path, collected, PrefersModule(file.Path, packageIsModule));
+            program = Parse(source, file.Path, PrefersModule(file.Path, packageIsModule));
         }
         catch (ParseErrorException ex)
         {
@@ -188,7 +187,7 @@ public sealed class PackageAnalyzer(IToolDescriptionScanner? toolScanner = null,
 
         try
         {
-            new JsFileWalker(file.Path, source, ownDomains, result).Run(program, collected);
+            new JsFileWalker(file.Path, source, ownDomains, result).Run(program);
         }
         catch (InsufficientExecutionStackException)
         {
@@ -204,23 +203,25 @@ public sealed class PackageAnalyzer(IToolDescriptionScanner? toolScanner = null,
     /// Parses as Node would load the file: .mjs (and .js in a "type": "module" package) as a module first, everything
     /// else as a CommonJS script first; the other goal is the fallback. Guessing right avoids a second full parse.
     /// </summary>
-    internal static Acornima.Ast.Program Parse(string source, string path, JsFileWalker.Collected? collected = null, bool moduleFirst = true)
+    internal static Acornima.Ast.Program Parse(string source, string path, bool moduleFirst = true)
     {
         try
         {
-            return ParseAs(moduleFirst, source, path, collected);
+            return ParseAs(moduleFirst, source, path);
         }
         catch (ParseErrorException)
         {
-            collected?.Nodes.Clear();
-            return ParseAs(!moduleFirst, source, path, collected);
+            return ParseAs(!moduleFirst, source, path);
         }
     }
 
-    private static Acornima.Ast.Program ParseAs(bool module, string source, string path, JsFileWalker.Collected? collected) =>
+    private static Acornima.Ast.Program ParseAs(bool module, string source, string path) =>
         module
-            ? new Parser(Options(isModule: true, collected)).ParseModule(source, path)
-            : new Parser(Options(isModule: false, collected)).ParseScript(source, path);
+            ? new Parser(s_moduleOptions).ParseModule(source, path)
+            : new Parser(s_scriptOptions).ParseScript(source, path);
+
+    private static readonly ParserOptions s_moduleOptions = Options(isModule: true);
+    private static readonly ParserOptions s_scriptOptions = Options(isModule: false);
 
     internal static bool PrefersModule(string path, bool packageIsModule) =>
         path.EndsWith(".mjs", StringComparison.OrdinalIgnoreCase) || (packageIsModule && !path.EndsWith(".cjs", StringComparison.OrdinalIgnoreCase));
@@ -228,13 +229,12 @@ public sealed class PackageAnalyzer(IToolDescriptionScanner? toolScanner = null,
     // Regex literals are never converted to .NET Regex (nor validated): faster, and no ReDoS surface from hostile
     // patterns. The option is marked obsolete only because conversion itself is going away in Acornima 2.
 #pragma warning disable CS0618
-    private static ParserOptions Options(bool isModule, JsFileWalker.Collected? collected) => new()
+    private static ParserOptions Options(bool isModule) => new()
     {
         RegExpParseMode = RegExpParseMode.Skip,
         AllowHashBang = true,
         AllowAwaitOutsideFunction = isModule,
         AllowReturnOutsideFunction = true,
-        OnNode = collected is null ? null : (Acornima.Ast.Node node, in OnNodeContext _) => collected.OnNode(node),
     };
 #pragma warning restore CS0618
 
