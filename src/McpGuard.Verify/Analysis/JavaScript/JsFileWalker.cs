@@ -18,6 +18,9 @@ internal sealed class FileResult
     public List<(ToolDefinition Tool, int Line)> Tools { get; } = [];
     public bool HasNetwork { get; set; }
     public bool HasSpawn { get; set; }
+
+    /// <summary>Why the file was not (completely) analysed — a CoverageReasons name — or null when it was.</summary>
+    public string? NotAnalysed { get; set; }
 }
 
 /// <summary>

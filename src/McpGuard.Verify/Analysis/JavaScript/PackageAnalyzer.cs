@@ -3,6 +3,7 @@ using System.Text;
 using System.Text.Json.Nodes;
 using Acornima;
 using McpGuard.Core.Findings;
+using McpGuard.Core.Reports;
 using McpGuard.Core.Rules;
 using McpGuard.Core.Tools;
 using McpGuard.Verify.Packages;
@@ -33,12 +34,17 @@ public sealed class PackageAnalyzer(IToolDescriptionScanner? toolScanner = null,
         var isModule = package.Manifest?["type"] is System.Text.Json.Nodes.JsonValue type && type.TryGetValue<string>(out var t) && t == "module";
         var anySpawn = false;
         var binaries = new List<Finding>();
-        var analysed = 0;
-        foreach (var file in package.Files)
+        var coverage = new CoverageCounter(package);
+
+        // One file at a time: a streamed package is read entry by entry, and nothing below keeps a file's bytes or
+        // AST after its iteration, so memory follows the largest file, not the package.
+        foreach (var file in package.EnumerateFiles())
         {
             cancellationToken.ThrowIfCancellationRequested();
+            coverage.Read(file);
             if (BinaryKind(file.Content) is { } kind)
             {
+                coverage.Skip(CoverageReasons.Binary, file.Path);
                 var sha = Convert.ToHexStringLower(SHA256.HashData(file.Content));
                 facts.Add(new BehaviourFact(FactKind.Binary, $"{file.Path}:{sha[..16]}", null, file.Path, 1, null));
                 binaries.Add(FindingFactory.Create(AnalysisRules.BundledBinary,
@@ -50,11 +56,24 @@ public sealed class PackageAnalyzer(IToolDescriptionScanner? toolScanner = null,
 
             if (!IsJavaScript(file.Path))
             {
+                if (CoverageCounter.NotAnalysedCode(file) is { } reason)
+                {
+                    coverage.Skip(reason, file.Path);
+                }
+
                 continue;
             }
 
-            analysed++;
             var result = AnalyzeFile(file, own, isModule);
+            if (result.NotAnalysed is { } why)
+            {
+                coverage.Skip(why, file.Path);
+            }
+            else
+            {
+                coverage.Analysed++;
+            }
+
             anySpawn |= result.HasSpawn;
             findings.AddRange(result.Findings);
             facts.AddRange(result.Facts);
@@ -79,13 +98,22 @@ public sealed class PackageAnalyzer(IToolDescriptionScanner? toolScanner = null,
         // Capability x threat: a binary the package's own code can launch is far more likely to be a dropper.
         findings.AddRange(anySpawn ? binaries.Select(b => b with { Severity = Severity.High }) : binaries);
         findings = Correlate(findings, package);
+        if (coverage.Finding() is { } notAnalysed)
+        {
+            findings.Add(notAnalysed);
+        }
 
         var ordered = findings
             .OrderByDescending(f => f.Severity)
             .ThenBy(f => f.Location?.File, StringComparer.Ordinal)
             .ThenBy(f => f.Location?.Line)
             .ToList();
-        return new PackageAnalysis(package, ordered, facts, tools) { FilesAnalysed = analysed };
+        return new PackageAnalysis(package, ordered, facts, tools)
+        {
+            FilesAnalysed = coverage.Analysed,
+            Coverage = coverage.ToCoverage(),
+            BytesRead = coverage.Bytes,
+        };
     }
 
     private static readonly HashSet<string> s_threatRules =
@@ -161,6 +189,7 @@ public sealed class PackageAnalyzer(IToolDescriptionScanner? toolScanner = null,
             result.Findings.Add(FindingFactory.Create(AnalysisRules.ParseFailed,
                 $"{file.Path} is {file.Content.Length} bytes, over the {_limits.MaxJavaScriptBytes}-byte JavaScript limit, and was not analysed.",
                 location: new SourceLocation { File = file.Path }, severity: Severity.Medium));
+            result.NotAnalysed = CoverageReasons.TooLarge;
             return result;
         }
 
@@ -175,6 +204,7 @@ public sealed class PackageAnalyzer(IToolDescriptionScanner? toolScanner = null,
             result.Findings.Add(FindingFactory.Create(AnalysisRules.ParseFailed,
                 $"{file.Path} could not be parsed as JavaScript ({ex.Description} at line {ex.LineNumber}); its behaviour was not checked.",
                 location: new SourceLocation { File = file.Path, Line = ex.LineNumber > 0 ? ex.LineNumber : null }));
+            result.NotAnalysed = CoverageReasons.ParseError;
             return result;
         }
         catch (InsufficientExecutionStackException)
@@ -182,6 +212,7 @@ public sealed class PackageAnalyzer(IToolDescriptionScanner? toolScanner = null,
             result.Findings.Add(FindingFactory.Create(AnalysisRules.ParseFailed,
                 $"{file.Path} is nested too deeply to parse; its behaviour was not checked.",
                 location: new SourceLocation { File = file.Path }, severity: Severity.Medium));
+            result.NotAnalysed = CoverageReasons.ParseError;
             return result;
         }
 
@@ -194,6 +225,7 @@ public sealed class PackageAnalyzer(IToolDescriptionScanner? toolScanner = null,
             // Fail visible, not silent: what was found so far stays, plus a finding that the rest was not seen.
             result.Findings.Add(FindingFactory.Create(AnalysisRules.ParseFailed,
                 $"{file.Path} is nested too deeply to analyse completely.", location: new SourceLocation { File = file.Path }, severity: Severity.Medium));
+            result.NotAnalysed = CoverageReasons.ParseError;
         }
 
         return result;
