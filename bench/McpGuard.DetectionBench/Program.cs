@@ -18,6 +18,11 @@ if (args.Contains("--speed"))
     return McpGuard.DetectionBench.Speed.Run(corpus, loader);
 }
 
+if (Array.IndexOf(args, "--memory") is var m and >= 0)
+{
+    return McpGuard.DetectionBench.Memory.Run(corpus, loader, int.Parse(args[m + 1], System.Globalization.CultureInfo.InvariantCulture), args.Contains("--materialise"));
+}
+
 var analyzer = new PackageAnalyzer();
 var differ = new PackageDiffer(analyzer);
 static string Worst(IEnumerable<Finding> findings) => findings.Any() ? findings.Max(f => f.Severity).ToName() : "none";

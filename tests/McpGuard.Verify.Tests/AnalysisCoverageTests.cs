@@ -150,6 +150,26 @@ public sealed class AnalysisCoverageTests
     }
 
     [Fact]
+    public void TarballFile_IsReadFromDiskWhenAnalysed_NotHeldInMemory()
+    {
+        using var temp = new TempDirectory();
+        var path = Path.Combine(temp.Path, "p.tgz");
+        var bytes = Tarball(("package/package.json", """{ "name": "p", "version": "1.0.0" }"""), ("package/index.js", "exports.a = 1;"));
+        System.IO.File.WriteAllBytes(path, bytes);
+
+        var package = new PackageLoader(null).FromTarball(path);
+
+        Assert.Equal(SriIntegrity.Sha512Of(bytes), package.Integrity);
+        Assert.Equal("p@1.0.0", package.DisplayName);
+        Assert.Equal(1, Analyze(package).Coverage.Analysed);
+
+        // The analysis re-reads the file: once it is gone, that is a load error naming it, not a silent empty package.
+        System.IO.File.Delete(path);
+        var ex = Assert.Throws<PackageLoadException>(() => Analyze(package));
+        Assert.Contains(path, ex.Message, StringComparison.Ordinal);
+    }
+
+    [Fact]
     public void LoadedFolder_StreamsItsFilesWithTheSameFindingsAsBefore()
     {
         using var temp = new TempDirectory();

@@ -48,9 +48,17 @@ public sealed class PackageLoader(NpmRegistryClient? registry, PackageLimits? li
         return FromCompressed(bytes, $"{spec.Name}@{version.Version}", spec.Name, version.Version, registry.Registry.AbsoluteUri, version.Integrity);
     }
 
+    /// <summary>
+    /// A .tgz on disk is not held in memory: it is hashed and scanned once now (manifest, rejected entries, limits) and
+    /// re-read from the file entry by entry when analysed. The file is the user's own input; if it changes between
+    /// the reads, analysis sees the new content (the integrity shown is of the first read).
+    /// </summary>
     public LoadedPackage FromTarball(string path)
     {
-        byte[] bytes;
+        string integrity;
+        var log = new ReadLog();
+        byte[]? manifest = null;
+        var label = Path.GetFileName(path);
         try
         {
             var info = new FileInfo(path);
@@ -59,14 +67,47 @@ public sealed class PackageLoader(NpmRegistryClient? registry, PackageLimits? li
                 throw new PackageLoadException($"{path} is larger than {_limits.MaxTarballBytes} bytes; refusing it");
             }
 
-            bytes = File.ReadAllBytes(path);
+            using (var file = File.OpenRead(path))
+            {
+                integrity = "sha512-" + Convert.ToBase64String(System.Security.Cryptography.SHA512.HashData(file));
+            }
+
+            using (var file = File.OpenRead(path))
+            {
+                foreach (var f in TarballReader.Entries(file, label, _limits, log, IsManifest))
+                {
+                    manifest ??= f.Content;
+                }
+            }
         }
-        catch (IOException ex)
+        catch (Exception ex) when (ex is IOException or UnauthorizedAccessException)
         {
             throw new PackageLoadException($"cannot read {path}: {ex.Message}", ex);
         }
 
-        return FromTarballBytes(bytes, path);
+        var limits = _limits;
+        IEnumerable<PackageFile> Stream()
+        {
+            using var file = OpenForStreaming(path);
+            foreach (var f in TarballReader.Entries(file, label, limits, new ReadLog()))
+            {
+                yield return f;
+            }
+        }
+
+        return Build(log, manifest, Stream, null, null, path, integrity);
+    }
+
+    private static FileStream OpenForStreaming(string path)
+    {
+        try
+        {
+            return File.OpenRead(path);
+        }
+        catch (Exception ex) when (ex is IOException or UnauthorizedAccessException)
+        {
+            throw new PackageLoadException($"cannot read {path} again for analysis: {ex.Message}", ex);
+        }
     }
 
     public LoadedPackage FromTarballBytes(byte[] bytes, string origin) =>
