@@ -83,7 +83,8 @@ internal sealed partial class JsFileWalker
     {
         public string? Handler { get; } = handler ?? parent?.Handler;
         public string? NetworkSink { get; set; }
-        public List<(string What, Node At)> Sensitive { get; } = [];
+        /// <summary>The first sensitive source read in this function (only the first is reported); no list per function.</summary>
+        public (string What, Node At)? Sensitive { get; set; }
     }
 
     private Frame _frame;
@@ -614,12 +615,12 @@ internal sealed partial class JsFileWalker
 
     private void CloseFrame(Frame frame)
     {
-        if (frame.Sensitive.Count == 0 || frame.NetworkSink is null)
+        if (frame.Sensitive is not { } sensitive || frame.NetworkSink is null)
         {
             return;
         }
 
-        var (what, at) = frame.Sensitive[0];
+        var (what, at) = sensitive;
         AddFinding(AnalysisRules.SensitiveDataToNetwork,
             $"{Where()} reads {what} and, in the same function, sends data over the network ({frame.NetworkSink}).", at,
             new JsonObject { ["source"] = what, ["sink"] = frame.NetworkSink });
@@ -692,7 +693,7 @@ internal sealed partial class JsFileWalker
         if (call.Callee is MemberExpression { Object: Identifier { Name: "JSON" }, Property: Identifier { Name: "stringify" } }
             && call.Arguments.Count > 0 && IsProcessEnv(call.Arguments[0]))
         {
-            _frame.Sensitive.Add(("the whole environment (process.env)", call));
+            _frame.Sensitive ??= ("the whole environment (process.env)", call);
             AddFact(FactKind.EnvRead, "*", call);
             AddFinding(AnalysisRules.EnvironmentSerialised,
                 $"{Where()} serialises the entire process.env, which holds every secret the MCP client passed to the server.", call);
@@ -927,7 +928,7 @@ internal sealed partial class JsFileWalker
 
         var p = s_sensitivePaths.First(candidate => text.AsSpan(index).StartsWith(candidate, StringComparison.OrdinalIgnoreCase));
         AddFact(FactKind.FilePath, p, at);
-        _frame.Sensitive.Add(($"a credential file ({p.Trim('/', '\\')})", at));
+        _frame.Sensitive ??= ($"a credential file ({p.Trim('/', '\\')})", at);
         AddFinding(AnalysisRules.SensitiveFileRead, $"{Where()} refers to '{Short(text)}', a file that holds credentials.", at,
             new JsonObject { ["path"] = Short(text) }, dedupeOn: p);
     }
