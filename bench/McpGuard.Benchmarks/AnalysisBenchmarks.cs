@@ -58,7 +58,7 @@ public class AnalysisBenchmarks
         var n = 0;
         foreach (var f in _files)
         {
-            n += PackageAnalyzer.Parse(System.Text.Encoding.UTF8.GetString(f.Content), f.Path, null, PackageAnalyzer.PrefersModule(f.Path, _isModule)).Body.Count;
+            n += PackageAnalyzer.Parse(System.Text.Encoding.UTF8.GetString(f.Content), f.Path, PackageAnalyzer.PrefersModule(f.Path, _isModule)).Body.Count;
         }
 
         return n;

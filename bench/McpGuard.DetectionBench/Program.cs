@@ -18,6 +18,11 @@ if (args.Contains("--speed"))
     return McpGuard.DetectionBench.Speed.Run(corpus, loader);
 }
 
+if (Array.IndexOf(args, "--memory") is var m and >= 0)
+{
+    return McpGuard.DetectionBench.Memory.Run(corpus, loader, int.Parse(args[m + 1], System.Globalization.CultureInfo.InvariantCulture), args.Contains("--materialise"));
+}
+
 var analyzer = new PackageAnalyzer();
 var differ = new PackageDiffer(analyzer);
 static string Worst(IEnumerable<Finding> findings) => findings.Any() ? findings.Max(f => f.Severity).ToName() : "none";
@@ -56,15 +61,24 @@ Console.WriteLine($"\nRecall: {caught}/{malicious} malicious samples high or cri
 Console.WriteLine("### benign-mcp (false positives)\n");
 Console.WriteLine("| package | worst | high/critical rules |");
 Console.WriteLine("| --- | --- | --- |");
-int benign = 0, benignHigh = 0, benignCritical = 0;
+int benign = 0, benignHigh = 0, benignCritical = 0, withSkipped = 0, jsAnalysed = 0, filesRead = 0;
+var skippedTotals = new SortedDictionary<string, int>(StringComparer.Ordinal);
 long bytes = 0;
 sw.Restart();
 foreach (var line in File.ReadLines(Path.Combine(corpus, "benign-mcp", "manifest.tsv")).Skip(1))
 {
     var cols = line.Split('\t');
     var package = loader.FromTarball(Path.Combine(corpus, "benign-mcp", cols[3]));
-    bytes += package.Files.Sum(f => (long)f.Content.Length);
     var analysis = analyzer.Analyze(package);
+    bytes += analysis.BytesRead;
+    jsAnalysed += analysis.Coverage.Analysed;
+    filesRead += analysis.Coverage.Files;
+    withSkipped += analysis.Coverage.Skipped.Count > 0 ? 1 : 0;
+    foreach (var (reason, count) in analysis.Coverage.Skipped)
+    {
+        skippedTotals[reason] = skippedTotals.GetValueOrDefault(reason) + count;
+    }
+
     benign++;
     var worst = analysis.Findings.Count == 0 ? Severity.Info : analysis.Findings.Max(f => f.Severity);
     benignHigh += worst == Severity.High ? 1 : 0;
@@ -76,6 +90,8 @@ foreach (var line in File.ReadLines(Path.Combine(corpus, "benign-mcp", "manifest
 }
 
 Console.WriteLine($"\nBenign: {benign} packages, {benignHigh} with a high (target ≤ {benign / 20}), {benignCritical} with a critical (target 0); the table lists only those. {bytes / 1024 / 1024} MB unpacked in {sw.ElapsedMilliseconds} ms.\n");
+Console.WriteLine($"Coverage: {jsAnalysed} JavaScript files analysed of {filesRead} files; {withSkipped} of {benign} packages have files not analysed (MCPG222, low): "
+    + string.Join(", ", skippedTotals.Select(s => $"{s.Value} {s.Key}")) + ".\n");
 
 Console.WriteLine("### benign-pairs (diff false positives)\n");
 Console.WriteLine("| package | old → new | worst | verdict (score) | items |");

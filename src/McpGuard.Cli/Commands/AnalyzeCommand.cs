@@ -45,8 +45,8 @@ internal static class AnalyzeCommand
             using var http = sources.CreateHttpClient();
             var loader = sources.CreateLoader(parse, context, http);
             var package = await PackageSourceOptions.LoadAsync(loader, what, "target", context, cancellationToken);
-            var analysis = new PackageAnalyzer(toolScanner, loader.Limits).Analyze(package, cancellationToken);
-            return report.Emit(parse, Report.Create([], analysis.Findings), context);
+            var analysis = PackageSourceOptions.Analyse(() => new PackageAnalyzer(toolScanner, loader.Limits).Analyze(package, cancellationToken), what, "target");
+            return report.Emit(parse, Report.Create([], analysis.Findings, coverage: [analysis.Coverage]), context);
         });
         return command;
     }
@@ -93,6 +93,35 @@ internal sealed class PackageSourceOptions
         }
 
         return registry!;
+    }
+
+    /// <summary>
+    /// Runs an analysis of packages loaded with <see cref="LoadAsync"/>: their files are read while analysing (one at
+    /// a time), so a folder that became unreadable meanwhile is a one-line user error too.
+    /// </summary>
+    public static T Analyse<T>(Func<T> analyse, string target, string argument)
+    {
+        try
+        {
+            return analyse();
+        }
+        catch (Exception ex) when (ex is PackageLoadException or IOException or UnauthorizedAccessException)
+        {
+            throw new UserInputException($"{argument} '{target}': {ex.Message}", ex);
+        }
+    }
+
+    /// <inheritdoc cref="Analyse{T}"/>
+    public static async Task<T> AnalyseAsync<T>(Func<Task<T>> analyse, string target, string argument)
+    {
+        try
+        {
+            return await analyse();
+        }
+        catch (Exception ex) when (ex is PackageLoadException or IOException or UnauthorizedAccessException)
+        {
+            throw new UserInputException($"{argument} '{target}': {ex.Message}", ex);
+        }
     }
 
     /// <summary>Loads a package and turns every way it can fail into a one-line user error naming the argument.</summary>

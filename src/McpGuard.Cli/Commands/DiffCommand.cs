@@ -29,8 +29,10 @@ internal static class DiffCommand
             var oldPackage = await PackageSourceOptions.LoadAsync(loader, parse.GetValue(oldArg)!, "old", context, cancellationToken);
             var newPackage = await PackageSourceOptions.LoadAsync(loader, parse.GetValue(newArg)!, "new", context, cancellationToken);
             var differ = new PackageDiffer(new PackageAnalyzer(toolScanner, loader.Limits), loader);
-            var result = await differ.DiffAsync(oldPackage, newPackage, new DiffOptions { Deep = parse.GetValue(deep) }, cancellationToken);
-            var code = report.Emit(parse, Report.Create([], result.Findings, verdict: result.Verdict), context);
+            var result = await PackageSourceOptions.AnalyseAsync(
+                () => differ.DiffAsync(oldPackage, newPackage, new DiffOptions { Deep = parse.GetValue(deep) }, cancellationToken),
+                $"{parse.GetValue(oldArg)} {parse.GetValue(newArg)}", "diff");
+            var code = report.Emit(parse, Report.Create([], result.Findings, verdict: result.Verdict, coverage: result.Coverage), context);
 
             // A block verdict fails the run even when --fail-on is set above every individual finding.
             return result.Verdict.Decision == "block" ? Math.Max(code, ExitCodes.Findings) : code;

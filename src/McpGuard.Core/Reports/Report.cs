@@ -72,7 +72,7 @@ public sealed record ReportSummary
 
 /// <summary>
 /// The stable report shape of DESIGN.md ("tool", "version", "servers", "findings", "summary").
-/// Optional sections (diagnostics, verdict) are omitted from JSON when empty.
+/// Optional sections (diagnostics, verdict, coverage) are omitted from JSON when empty.
 /// </summary>
 public sealed record Report
 {
@@ -88,12 +88,16 @@ public sealed record Report
     /// <summary>For diffs and reviews: block, review or ok, with the reasons.</summary>
     public Verdict? Verdict { get; init; }
 
+    /// <summary>For package analyses and diffs: what was analysed and what was skipped, per package.</summary>
+    public IReadOnlyList<AnalysisCoverage>? Coverage { get; init; }
+
     /// <summary>Builds a report whose flat findings list and summary are derived from the servers plus extra findings.</summary>
     public static Report Create(
         IReadOnlyList<ServerReport> servers,
         IEnumerable<Finding>? otherFindings = null,
         IReadOnlyList<Diagnostic>? diagnostics = null,
-        Verdict? verdict = null)
+        Verdict? verdict = null,
+        IReadOnlyList<AnalysisCoverage>? coverage = null)
     {
         var all = servers.SelectMany(s => s.Findings)
             .Concat(otherFindings ?? [])
@@ -108,6 +112,7 @@ public sealed record Report
             Summary = ReportSummary.From(servers.Count, all),
             Diagnostics = diagnostics is { Count: > 0 } ? diagnostics : null,
             Verdict = verdict,
+            Coverage = coverage is { Count: > 0 } ? coverage : null,
         };
     }
 

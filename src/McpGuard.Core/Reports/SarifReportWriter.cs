@@ -61,25 +61,63 @@ public static class SarifReportWriter
 
         w.WriteEndArray();
 
-        // A diff's verdict (block/review/ok, score, reasons) travels as run properties, so SARIF consumers see it too.
-        if (report.Verdict is { } verdict)
+        // A diff's verdict (block/review/ok, score, reasons) and the analysis coverage travel as run properties, so
+        // SARIF consumers see them too.
+        if (report.Verdict is not null || report.Coverage is not null)
         {
             w.WriteStartObject("properties");
-            w.WriteStartObject("verdict");
-            w.WriteString("decision", verdict.Decision);
-            w.WriteNumber("score", Math.Round(verdict.Score, 2));
-            w.WriteStartArray("reasons");
-            foreach (var reason in verdict.Reasons)
+            if (report.Verdict is { } verdict)
             {
-                w.WriteStringValue(reason);
+                WriteVerdict(w, verdict);
             }
 
-            w.WriteEndArray();
-            w.WriteEndObject();
+            if (report.Coverage is { } coverage)
+            {
+                WriteCoverage(w, coverage);
+            }
+
             w.WriteEndObject();
         }
 
         w.WriteEndObject();
+        w.WriteEndArray();
+        w.WriteEndObject();
+    }
+
+    private static void WriteCoverage(Utf8JsonWriter w, IReadOnlyList<AnalysisCoverage> coverage)
+    {
+        w.WriteStartArray("coverage");
+        foreach (var c in coverage)
+        {
+            w.WriteStartObject();
+            w.WriteString("package", c.Package);
+            w.WriteNumber("files", c.Files);
+            w.WriteNumber("analysed", c.Analysed);
+            w.WriteStartObject("skipped");
+            foreach (var (reason, count) in c.Skipped)
+            {
+                w.WriteNumber(reason, count);
+            }
+
+            w.WriteEndObject();
+            w.WriteBoolean("truncated", c.Truncated);
+            w.WriteEndObject();
+        }
+
+        w.WriteEndArray();
+    }
+
+    private static void WriteVerdict(Utf8JsonWriter w, Verdict verdict)
+    {
+        w.WriteStartObject("verdict");
+        w.WriteString("decision", verdict.Decision);
+        w.WriteNumber("score", Math.Round(verdict.Score, 2));
+        w.WriteStartArray("reasons");
+        foreach (var reason in verdict.Reasons)
+        {
+            w.WriteStringValue(reason);
+        }
+
         w.WriteEndArray();
         w.WriteEndObject();
     }

@@ -74,6 +74,12 @@ public static class TableReportWriter
             }
         }
 
+        foreach (var c in report.Coverage ?? [])
+        {
+            var color = c.SkippedTotal > 0 || c.Truncated ? "yellow" : "green";
+            console.MarkupLine($"[{color}]Coverage:[/] {Markup.Escape(c.Describe())}");
+        }
+
         foreach (var d in report.Diagnostics ?? [])
         {
             var where = d.Line is int l ? $"{d.File}:{l}" : d.File;

@@ -95,10 +95,16 @@ public static class AnalysisRules
         "A regular expression has the exact shape of a Discord user token (24.6.27 characters, or mfa.), which token stealers use to pick tokens out of browser and app storage.",
         "A tool has no reason to look for other apps' session tokens; treat the package as a stealer unless it is a security scanner.");
 
+    public static readonly RuleDescriptor FilesNotAnalysed = new(
+        "MCPG222", "files-not-analysed", "Some files of the package were not analysed",
+        Severity.Low,
+        "The package holds code McpGuard did not check: TypeScript or JSX sources, JavaScript too large or unparsable, native or WebAssembly binaries, shell/Python scripts, or files over the archive limits. Behaviour in those files (and, in a diff, changes to them) is not in the report.",
+        "Review the listed files by hand, or analyse the package's compiled JavaScript; for TypeScript-only packages, build them and analyse the output folder.");
+
     public static IReadOnlyList<RuleDescriptor> All { get; } =
     [
         ArchiveEntryRejected, ArchiveLimitExceeded, ParseFailed, MailRecipientLiteral, SuspiciousEgress,
         SensitiveDataToNetwork, InstallScript, SilentProcess, EvalDecoded, Obfuscation, BundledBinary, UrlDependency,
-        EnvironmentSerialised, SensitiveFileRead, TokenPattern,
+        EnvironmentSerialised, SensitiveFileRead, TokenPattern, FilesNotAnalysed,
     ];
 }

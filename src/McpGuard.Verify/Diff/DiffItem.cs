@@ -16,7 +16,13 @@ public sealed record DiffResult(
     IReadOnlyList<DiffItem> Items,
     McpGuard.Core.Reports.Verdict Verdict)
 {
-    public IReadOnlyList<Finding> Findings => Items.Select(i => i.Finding).ToList();
+    /// <summary>What each side's analysis covered (old first, then new).</summary>
+    public IReadOnlyList<McpGuard.Core.Reports.AnalysisCoverage> Coverage { get; init; } = [];
+
+    /// <summary>MCPG222 for NEW when some of its files were not analysed; reported, but not part of the verdict's score.</summary>
+    public IReadOnlyList<Finding> CoverageFindings { get; init; } = [];
+
+    public IReadOnlyList<Finding> Findings => Items.Select(i => i.Finding).Concat(CoverageFindings).ToList();
 }
 
 /// <summary>Diff options: <see cref="Deep"/> also fetches and analyses added or changed dependencies from the registry.</summary>

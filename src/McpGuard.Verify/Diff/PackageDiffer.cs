@@ -105,7 +105,7 @@ public sealed class PackageDiffer(PackageAnalyzer analyzer, PackageLoader? loade
         var oldFindingKeys = oldA.Findings.Select(FindingKey).ToHashSet(StringComparer.Ordinal);
         foreach (var f in newA.Findings)
         {
-            if (s_coveredByFacts.Contains(f.RuleId) || oldFindingKeys.Contains(FindingKey(f)) || f.Severity < Severity.Low)
+            if (s_coveredByFacts.Contains(f.RuleId) || f.RuleId == AnalysisRules.FilesNotAnalysed.Id || oldFindingKeys.Contains(FindingKey(f)) || f.Severity < Severity.Low)
             {
                 continue;
             }
@@ -120,7 +120,14 @@ public sealed class PackageDiffer(PackageAnalyzer analyzer, PackageLoader? loade
         {
             Score = Math.Min(10, r.Base * DiffScorer.Multiplier(oldA.Package.Version, newA.Package.Version, r.Handler is not null, surgical, r.Base, r.Finding.Location?.File ?? "")),
         }).ToList();
-        return new DiffResult(oldA.Package.DisplayName, newA.Package.DisplayName, Order(items), DiffScorer.Decide(items));
+        return new DiffResult(oldA.Package.DisplayName, newA.Package.DisplayName, Order(items), DiffScorer.Decide(items))
+        {
+            Coverage = [oldA.Coverage, newA.Coverage],
+
+            // What NEW could not be analysed is outside the diff: said plainly, never scored as a change.
+            CoverageFindings = [.. newA.Findings.Where(f => f.RuleId == AnalysisRules.FilesNotAnalysed.Id)
+                .Select(f => f with { Message = f.Message + " Changes in those files are not part of this diff." })],
+        };
     }
 
     private static IReadOnlyList<DiffItem> Order(IEnumerable<DiffItem> items) =>

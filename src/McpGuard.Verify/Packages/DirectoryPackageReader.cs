@@ -1,19 +1,23 @@
 using McpGuard.Core.Findings;
+using McpGuard.Core.Reports;
 using McpGuard.Core.Rules;
 
 namespace McpGuard.Verify.Packages;
 
-/// <summary>Reads an unpacked package folder into memory with the same limits as a tarball. Symlinks are not followed.</summary>
+/// <summary>Reads an unpacked package folder one file at a time with the same limits as a tarball. Symlinks are not followed.</summary>
 internal static class DirectoryPackageReader
 {
     // node_modules and VCS folders are not the package's own code; dependencies are analysed separately (--deep).
     private static readonly HashSet<string> s_skipped = ["node_modules", ".git", ".hg", ".svn"];
 
-    public static TarballReader.Result Read(string root, PackageLimits limits)
+    /// <summary>
+    /// Yields the folder's files in a stable order (ordinal names, depth first), each read from disk only when reached;
+    /// <paramref name="wanted"/> (when given) selects the files whose content is read.
+    /// </summary>
+    public static IEnumerable<PackageFile> Entries(string root, PackageLimits limits, ReadLog log, Func<string, bool>? wanted = null)
     {
-        var files = new List<PackageFile>();
-        var findings = new List<Finding>();
         long total = 0;
+        var count = 0;
         var stack = new Stack<DirectoryInfo>();
         stack.Push(new DirectoryInfo(root));
         while (stack.Count > 0)
@@ -25,8 +29,9 @@ internal static class DirectoryPackageReader
                 if (info.LinkTarget is not null)
                 {
                     // Links may point anywhere on the machine; reading through them would analyse (or leak) foreign files.
-                    findings.Add(FindingFactory.Create(AnalysisRules.ArchiveEntryRejected,
+                    log.Findings.Add(FindingFactory.Create(AnalysisRules.ArchiveEntryRejected,
                         $"'{rel}' is a symbolic link and was not followed.", location: new SourceLocation { File = rel }));
+                    log.Skip(CoverageReasons.Rejected);
                     continue;
                 }
 
@@ -45,33 +50,38 @@ internal static class DirectoryPackageReader
                     continue;
                 }
 
-                if (files.Count >= limits.MaxEntries)
+                if (count >= limits.MaxEntries)
                 {
-                    findings.Add(FindingFactory.Create(AnalysisRules.ArchiveLimitExceeded,
+                    log.Findings.Add(FindingFactory.Create(AnalysisRules.ArchiveLimitExceeded,
                         $"Analysis is incomplete: the folder has more than {limits.MaxEntries} files.", location: new SourceLocation { File = root }));
-                    return new TarballReader.Result(files, findings);
+                    log.Truncated = true;
+                    yield break;
                 }
 
                 if (file.Length > limits.MaxFileBytes)
                 {
-                    findings.Add(FindingFactory.Create(AnalysisRules.ArchiveLimitExceeded,
+                    log.Findings.Add(FindingFactory.Create(AnalysisRules.ArchiveLimitExceeded,
                         $"Analysis is incomplete: {rel} is {file.Length} bytes, over the {limits.MaxFileBytes}-byte file limit.",
                         location: new SourceLocation { File = rel }));
+                    log.Skip(CoverageReasons.OverLimit);
                     continue;
                 }
 
                 total += file.Length;
                 if (total > limits.MaxTotalBytes)
                 {
-                    findings.Add(FindingFactory.Create(AnalysisRules.ArchiveLimitExceeded,
+                    log.Findings.Add(FindingFactory.Create(AnalysisRules.ArchiveLimitExceeded,
                         $"Analysis is incomplete: the folder holds more than {limits.MaxTotalBytes} bytes.", location: new SourceLocation { File = root }));
-                    return new TarballReader.Result(files, findings);
+                    log.Truncated = true;
+                    yield break;
                 }
 
-                files.Add(new PackageFile(rel, File.ReadAllBytes(file.FullName)));
+                count++;
+                if (wanted is null || wanted(rel))
+                {
+                    yield return new PackageFile(rel, File.ReadAllBytes(file.FullName));
+                }
             }
         }
-
-        return new TarballReader.Result(files, findings);
     }
 }

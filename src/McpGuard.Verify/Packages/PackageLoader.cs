@@ -45,14 +45,20 @@ public sealed class PackageLoader(NpmRegistryClient? registry, PackageLimits? li
 
         var version = await registry.ResolveAsync(spec.Name, spec.Version, cancellationToken).ConfigureAwait(false);
         var bytes = await registry.DownloadAsync(version, cancellationToken).ConfigureAwait(false);
-        using var stream = new MemoryStream(bytes, writable: false);
-        var read = TarballReader.Read(stream, $"{spec.Name}@{version.Version}", _limits);
-        return Build(read, spec.Name, version.Version, registry.Registry.AbsoluteUri, version.Integrity);
+        return FromCompressed(bytes, $"{spec.Name}@{version.Version}", spec.Name, version.Version, registry.Registry.AbsoluteUri, version.Integrity);
     }
 
+    /// <summary>
+    /// A .tgz on disk is not held in memory: it is hashed and scanned once now (manifest, rejected entries, limits) and
+    /// re-read from the file entry by entry when analysed. The file is the user's own input; if it changes between
+    /// the reads, analysis sees the new content (the integrity shown is of the first read).
+    /// </summary>
     public LoadedPackage FromTarball(string path)
     {
-        byte[] bytes;
+        string integrity;
+        var log = new ReadLog();
+        byte[]? manifest = null;
+        var label = Path.GetFileName(path);
         try
         {
             var info = new FileInfo(path);
@@ -61,34 +67,106 @@ public sealed class PackageLoader(NpmRegistryClient? registry, PackageLimits? li
                 throw new PackageLoadException($"{path} is larger than {_limits.MaxTarballBytes} bytes; refusing it");
             }
 
-            bytes = File.ReadAllBytes(path);
+            using (var file = File.OpenRead(path))
+            {
+                integrity = "sha512-" + Convert.ToBase64String(System.Security.Cryptography.SHA512.HashData(file));
+            }
+
+            using (var file = File.OpenRead(path))
+            {
+                foreach (var f in TarballReader.Entries(file, label, _limits, log, IsManifest))
+                {
+                    manifest ??= f.Content;
+                }
+            }
         }
-        catch (IOException ex)
+        catch (Exception ex) when (ex is IOException or UnauthorizedAccessException)
         {
             throw new PackageLoadException($"cannot read {path}: {ex.Message}", ex);
         }
 
-        return FromTarballBytes(bytes, path);
+        var limits = _limits;
+        IEnumerable<PackageFile> Stream()
+        {
+            using var file = OpenForStreaming(path);
+            foreach (var f in TarballReader.Entries(file, label, limits, new ReadLog()))
+            {
+                yield return f;
+            }
+        }
+
+        return Build(log, manifest, Stream, null, null, path, integrity);
     }
 
-    public LoadedPackage FromTarballBytes(byte[] bytes, string origin)
+    private static FileStream OpenForStreaming(string path)
     {
-        using var stream = new MemoryStream(bytes, writable: false);
-        var read = TarballReader.Read(stream, Path.GetFileName(origin), _limits);
-        return Build(read, null, null, origin, SriIntegrity.Sha512Of(bytes));
+        try
+        {
+            return File.OpenRead(path);
+        }
+        catch (Exception ex) when (ex is IOException or UnauthorizedAccessException)
+        {
+            throw new PackageLoadException($"cannot read {path} again for analysis: {ex.Message}", ex);
+        }
+    }
+
+    public LoadedPackage FromTarballBytes(byte[] bytes, string origin) =>
+        FromCompressed(bytes, Path.GetFileName(origin), null, null, origin, SriIntegrity.Sha512Of(bytes));
+
+    /// <summary>
+    /// Only the compressed tarball stays in memory. One pass now reads package.json and meets every rejected entry
+    /// and limit (so the findings are known up front); analysis then decompresses again and takes one file at a time.
+    /// </summary>
+    private LoadedPackage FromCompressed(byte[] bytes, string label, string? name, string? version, string origin, string? integrity)
+    {
+        var log = new ReadLog();
+        byte[]? manifest = null;
+        using (var stream = new MemoryStream(bytes, writable: false))
+        {
+            foreach (var f in TarballReader.Entries(stream, label, _limits, log, IsManifest))
+            {
+                manifest ??= f.Content;
+            }
+        }
+
+        var limits = _limits;
+        IEnumerable<PackageFile> Stream()
+        {
+            using var again = new MemoryStream(bytes, writable: false);
+            foreach (var f in TarballReader.Entries(again, label, limits, new ReadLog()))
+            {
+                yield return f;
+            }
+        }
+
+        return Build(log, manifest, Stream, name, version, origin, integrity);
     }
 
     public LoadedPackage FromDirectory(string path)
     {
         try
         {
-            return Build(DirectoryPackageReader.Read(path, _limits), null, null, path, null);
+            // One walk now, so limit and link findings are known before analysis starts; only package.json is read.
+            var log = new ReadLog();
+            byte[]? manifest = null;
+            foreach (var f in DirectoryPackageReader.Entries(path, _limits, log, IsManifest))
+            {
+                manifest ??= f.Content;
+            }
+
+            var limits = _limits;
+
+            // A folder can change between the reads; what analysis sees is what it reads then (fail visible: the
+            // findings of that read are not reported again, but every file it reads is analysed).
+            return Build(log, manifest, () => DirectoryPackageReader.Entries(path, limits, new ReadLog()), null, null, path, null);
         }
         catch (Exception ex) when (ex is IOException or UnauthorizedAccessException)
         {
             throw new PackageLoadException($"cannot read folder {path}: {ex.Message}", ex);
         }
     }
+
+    private static bool IsManifest(string path) => path == "package.json";
 
     /// <summary>
     /// Reads a corpus sample zip (ZipCrypto, password "infected") holding one npm tarball. The tarball is
@@ -125,9 +203,9 @@ public sealed class PackageLoader(NpmRegistryClient? registry, PackageLimits? li
         || target.EndsWith(".tgz", StringComparison.OrdinalIgnoreCase) || target.EndsWith(".zip", StringComparison.OrdinalIgnoreCase)
         || target.EndsWith(".tar.gz", StringComparison.OrdinalIgnoreCase);
 
-    private static LoadedPackage Build(TarballReader.Result read, string? name, string? version, string origin, string? integrity)
+    private static LoadedPackage Build(ReadLog log, byte[]? manifestBytes, Func<IEnumerable<PackageFile>> source, string? name, string? version, string origin, string? integrity)
     {
-        var manifest = TarballReader.ReadManifest(read.Files);
+        var manifest = TarballReader.ParseManifest(manifestBytes);
         return new LoadedPackage
         {
             Name = name ?? manifest?["name"]?.GetValueKind() switch
@@ -138,9 +216,11 @@ public sealed class PackageLoader(NpmRegistryClient? registry, PackageLimits? li
             Version = version ?? (manifest?["version"]?.GetValueKind() == System.Text.Json.JsonValueKind.String ? manifest["version"]!.GetValue<string>() : null),
             Origin = origin,
             Integrity = integrity,
-            Files = read.Files,
+            Source = source,
             Manifest = manifest,
-            ReadFindings = read.Findings,
+            ReadFindings = log.Findings,
+            ReadSkipped = log.Skipped,
+            Truncated = log.Truncated,
         };
     }
 }

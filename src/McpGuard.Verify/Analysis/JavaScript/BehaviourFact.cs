@@ -43,4 +43,10 @@ public sealed record PackageAnalysis(
     IReadOnlyList<ToolDefinition> Tools)
 {
     public int FilesAnalysed { get; init; }
+
+    /// <summary>What was analysed and what was skipped, by reason (also reported as MCPG222 when anything was skipped).</summary>
+    public McpGuard.Core.Reports.AnalysisCoverage Coverage { get; init; } = new() { Package = "" };
+
+    /// <summary>Bytes of all files read (not only JavaScript).</summary>
+    public long BytesRead { get; init; }
 }

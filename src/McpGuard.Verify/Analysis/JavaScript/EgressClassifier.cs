@@ -36,6 +36,8 @@ internal static partial class EgressClassifier
         "cd", "bid", "ws", "icu", "cam", "uno", "email", "stream", "zip",
     ];
 
+    private static readonly char[] s_urlTrailers = ['.', ',', ')', ';', '\'', '"'];
+
     public enum EgressKind { Url, Email, Host, Ip }
 
     public sealed record Egress(EgressKind Kind, string Value, string Host, string? Threat);
@@ -51,7 +53,7 @@ internal static partial class EgressClassifier
         {
             foreach (Match m in UrlPattern().Matches(text))
             {
-                var url = m.Value.TrimEnd('.', ',', ')', ';', '\'', '"');
+                var url = m.Value.TrimEnd(s_urlTrailers);
                 if (!Uri.TryCreate(url, UriKind.Absolute, out var uri) || string.IsNullOrEmpty(uri.Host))
                 {
                     continue;

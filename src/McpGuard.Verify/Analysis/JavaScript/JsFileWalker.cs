@@ -18,6 +18,9 @@ internal sealed class FileResult
     public List<(ToolDefinition Tool, int Line)> Tools { get; } = [];
     public bool HasNetwork { get; set; }
     public bool HasSpawn { get; set; }
+
+    /// <summary>Why the file was not (completely) analysed — a CoverageReasons name — or null when it was.</summary>
+    public string? NotAnalysed { get; set; }
 }
 
 /// <summary>
@@ -56,6 +59,8 @@ internal sealed partial class JsFileWalker
     private static readonly System.Buffers.SearchValues<string> s_sensitiveSearch =
         System.Buffers.SearchValues.Create(s_sensitivePaths, StringComparison.OrdinalIgnoreCase);
 
+    private static readonly System.Buffers.SearchValues<char> s_sensitiveMarks = System.Buffers.SearchValues.Create("./\\_ -");
+
     private readonly string _path;
     private readonly string _source;
     private readonly IReadOnlySet<string> _ownDomains;
@@ -63,7 +68,9 @@ internal sealed partial class JsFileWalker
     private readonly Dictionary<string, Expression> _constants = new(StringComparer.Ordinal);
     private readonly Dictionary<string, List<ObjectExpression>> _objects = new(StringComparer.Ordinal);
     private readonly Dictionary<string, string> _aliases = new(StringComparer.Ordinal);
-    private readonly Dictionary<Node, string> _handlers = new(ReferenceEqualityComparer.Instance);
+    // Keyed by the function's start offset (unique among function nodes): hashing node references would give
+    // every function object an identity hash on the hot path.
+    private readonly Dictionary<int, string> _handlers = [];
     private readonly HashSet<string> _toolNames = new(StringComparer.Ordinal);
     private readonly HashSet<string> _reported = new(StringComparer.Ordinal);
     private readonly HashSet<string> _obfuscatedNames = new(StringComparer.Ordinal);
@@ -76,7 +83,8 @@ internal sealed partial class JsFileWalker
     {
         public string? Handler { get; } = handler ?? parent?.Handler;
         public string? NetworkSink { get; set; }
-        public List<(string What, Node At)> Sensitive { get; } = [];
+        /// <summary>The first sensitive source read in this function (only the first is reported); no list per function.</summary>
+        public (string What, Node At)? Sensitive { get; set; }
     }
 
     private Frame _frame;
@@ -92,8 +100,10 @@ internal sealed partial class JsFileWalker
         _frame = new Frame(null, null);
     }
 
-    public void Run(Acornima.Ast.Program program, Collected collected)
+    public void Run(Acornima.Ast.Program program)
     {
+        var collected = new Collected();
+        collected.Walk(program);
         PrePass(collected);
         Visit(program);
         CloseFrame(_frame);
@@ -102,25 +112,56 @@ internal sealed partial class JsFileWalker
 
     // ---------------- pre-pass: constants, objects, module aliases, mail context, tools ----------------
 
-    /// <summary>Nodes of interest collected while parsing (Acornima's OnNode), so the pre-pass needs no extra tree walk.</summary>
+    /// <summary>
+    /// The nodes the pre-pass needs, gathered by one bare walk before the rule walk. (Collecting them in the parser's
+    /// OnNode callback instead made Acornima track scopes for every node, which cost more than this walk.)
+    /// Post-order, the order in which the parser completes nodes.
+    /// </summary>
     internal sealed class Collected
     {
-        public List<Node> Nodes { get; } = [];
+        private int _depth;
 
-        public void OnNode(Node node)
+        /// <summary>Variable declarators and import declarations.</summary>
+        public List<Node> Bindings { get; } = [];
+
+        public List<CallExpression> Calls { get; } = [];
+
+        public List<ObjectExpression> Objects { get; } = [];
+
+        public void Walk(Node node)
         {
-            if (node is VariableDeclarator or ImportDeclaration or CallExpression or ObjectExpression)
+            if ((++_depth & 15) == 0 && !RuntimeHelpers.TryEnsureSufficientExecutionStack())
             {
-                Nodes.Add(node);
+                throw new InsufficientExecutionStackException("the file is nested too deeply to analyse");
             }
+
+            foreach (var child in node.ChildNodes)
+            {
+                Walk(child);
+            }
+
+            switch (node.Type)
+            {
+                case NodeType.VariableDeclarator or NodeType.ImportDeclaration:
+                    Bindings.Add(node);
+                    break;
+                case NodeType.CallExpression:
+                    Calls.Add((CallExpression)node);
+                    break;
+                case NodeType.ObjectExpression:
+                    Objects.Add((ObjectExpression)node);
+                    break;
+                default:
+                    break;
+            }
+
+            _depth--;
         }
     }
 
     private void PrePass(Collected collected)
     {
-        var calls = new List<CallExpression>();
-        var objects = new List<ObjectExpression>();
-        foreach (var node in collected.Nodes)
+        foreach (var node in collected.Bindings)
         {
             switch (node)
             {
@@ -174,18 +215,13 @@ internal sealed partial class JsFileWalker
                     }
 
                     break;
-                case CallExpression call:
-                    calls.Add(call);
-                    break;
-                case ObjectExpression o:
-                    objects.Add(o);
-                    break;
                 default:
                     break;
             }
-
         }
 
+        var calls = collected.Calls;
+        var objects = collected.Objects;
         foreach (var call in calls)
         {
             if (call.Callee is Identifier { Name: "require" } && call.Arguments.Count == 1 && _folder.Fold(call.Arguments[0]) is { } required)
@@ -275,7 +311,7 @@ internal sealed partial class JsFileWalker
 
         if (args[^1] is IFunction and Node handler)
         {
-            _handlers[handler] = name;
+            _handlers[handler.Start] = name;
         }
 
         AddTool(new ToolDefinition(name, description, schema, title), call);
@@ -283,19 +319,39 @@ internal sealed partial class JsFileWalker
 
     private void ExtractToolObject(ObjectExpression obj)
     {
-        if (_folder.Fold(PropertyValue(obj, "name")) is not { Length: > 0 and < 200 } name
-            || _folder.Fold(PropertyValue(obj, "description")) is not { } description)
+        if (obj.Properties.Count < 3)
+        {
+            return; // name, description and a schema at least
+        }
+
+        // One pass over the keys (this runs for every object literal); the first occurrence of each key wins.
+        Node? nameNode = null, descriptionNode = null, schemaNode = null, snakeSchemaNode = null, titleNode = null;
+        foreach (var p in obj.Properties)
+        {
+            if (p is not Property prop || KeyName(prop) is not { Length: >= 4 and <= 12 } key)
+            {
+                continue;
+            }
+
+            switch (key)
+            {
+                case "name": nameNode ??= prop.Value; break;
+                case "description": descriptionNode ??= prop.Value; break;
+                case "inputSchema": schemaNode ??= prop.Value; break;
+                case "input_schema": snakeSchemaNode ??= prop.Value; break;
+                case "title": titleNode ??= prop.Value; break;
+                default: break;
+            }
+        }
+
+        schemaNode ??= snakeSchemaNode;
+        if (schemaNode is null || nameNode is null || descriptionNode is null
+            || _folder.Fold(nameNode) is not { Length: > 0 and < 200 } name || _folder.Fold(descriptionNode) is not { } description)
         {
             return;
         }
 
-        var schemaNode = PropertyValue(obj, "inputSchema") ?? PropertyValue(obj, "input_schema");
-        if (schemaNode is null)
-        {
-            return;
-        }
-
-        AddTool(new ToolDefinition(name, description, SchemaOf(schemaNode), _folder.Fold(PropertyValue(obj, "title"))), obj);
+        AddTool(new ToolDefinition(name, description, SchemaOf(schemaNode), _folder.Fold(titleNode)), obj);
     }
 
     private void AddTool(ToolDefinition tool, Node at)
@@ -321,7 +377,11 @@ internal sealed partial class JsFileWalker
             return null;
         }
 
-        var isZodShape = obj.Properties.Any(p => p is Property { Value: CallExpression });
+        var isZodShape = false;
+        foreach (var p in obj.Properties)
+        {
+            isZodShape |= p is Property { Value: CallExpression };
+        }
         if (!isZodShape)
         {
             return LiteralToJson(obj, 0);
@@ -393,35 +453,35 @@ internal sealed partial class JsFileWalker
 
     // ---------------- main walk ----------------
 
+    // Dispatch on NodeType (a jump table) instead of a chain of type patterns: the walk visits every node of
+    // the file, and interface/base-class type tests per node cost more than the rules themselves.
     private void Visit(Node node)
     {
-        if (!RuntimeHelpers.TryEnsureSufficientExecutionStack())
+        // Checking the stack every 16 levels is as safe as at every node (16 frames are far below the margin the
+        // check keeps) and takes the check off the per-node path.
+        if ((++_depth & 15) == 0 && !RuntimeHelpers.TryEnsureSufficientExecutionStack())
         {
             throw new InsufficientExecutionStackException("the file is nested too deeply to analyse");
         }
 
-        switch (node)
+        VisitNode(node);
+        _depth--; // not restored when the check throws: the walker is abandoned then
+    }
+
+    private int _depth;
+
+    private void VisitNode(Node node)
+    {
+
+        switch (node.Type)
         {
-            case IFunction:
+            case NodeType.FunctionDeclaration or NodeType.FunctionExpression or NodeType.ArrowFunctionExpression:
+                VisitFunction(node);
+                return;
+            case NodeType.SwitchCase when _toolNames.Count > 0:
                 {
-                    var outer = _frame;
-                    var outerCase = _caseLabel;
-                    _frame = new Frame(_handlers.TryGetValue(node, out var tool) ? tool : null, outer);
-                    _caseLabel = null;
-                    VisitChildren(node);
-                    CloseFrame(_frame);
-                    if (_frame.NetworkSink is not null && outer.NetworkSink is null && outer.Handler == _frame.Handler)
-                    {
-                        outer.NetworkSink = _frame.NetworkSink;
-                    }
-
-                    _frame = outer;
-                    _caseLabel = outerCase;
-                    return;
-                }
-
-            case SwitchCase sc:
-                {
+                    // Tool dispatch by name (switch (name) { case 'send_email': ... }) only matters when the file defines tools.
+                    var sc = (SwitchCase)node;
                     var outerCase = _caseLabel;
                     if (sc.Test is not null && _folder.Fold(sc.Test) is { } label && _toolNames.Contains(label))
                     {
@@ -433,62 +493,114 @@ internal sealed partial class JsFileWalker
                     return;
                 }
 
-            case IfStatement { Test: BinaryExpression { Operator: Operator.StrictEquality or Operator.Equality } test } ifs
-                when (_folder.Fold(test.Right) ?? _folder.Fold(test.Left)) is { } name && _toolNames.Contains(name):
+            case NodeType.IfStatement when _toolNames.Count > 0 && VisitToolIf((IfStatement)node):
+                return;
+            case NodeType.Literal:
+                if (node is StringLiteral s)
                 {
-                    var outerCase = _caseLabel;
-                    _caseLabel = name;
-                    Visit(ifs.Consequent);
-                    _caseLabel = outerCase;
-                    if (ifs.Alternate is not null)
+                    CheckString(s.Value, s);
+                }
+                else if (node is RegExpLiteral { Raw: { } raw } regex
+                    && ((raw.Contains("{24}", StringComparison.Ordinal) && raw.Contains("{27}", StringComparison.Ordinal)) || raw.Contains(@"mfa\.", StringComparison.Ordinal)))
+                {
+                    AddFinding(AnalysisRules.TokenPattern, $"{Where()} searches text with {Short(raw)}, the shape of a Discord user token.", regex,
+                        new JsonObject { ["pattern"] = Short(raw) });
+                }
+
+                return;
+            case NodeType.TemplateElement:
+                if (((TemplateElement)node).Value.Cooked is { } cooked)
+                {
+                    CheckString(cooked, node);
+                }
+
+                return;
+            case NodeType.Identifier:
+                {
+                    var name = ((Identifier)node).Name;
+                    if (name.StartsWith("_0x", StringComparison.Ordinal) && _obfuscatedNames.Add(name) && _obfuscatedNames.Count == 1)
                     {
-                        Visit(ifs.Alternate);
+                        _firstObfuscationLine = Line(node);
                     }
 
-                    Visit(ifs.Test);
                     return;
                 }
 
-            case Literal { Kind: TokenKind.RegExpLiteral, Raw: { } raw } regex
-                when (raw.Contains("{24}", StringComparison.Ordinal) && raw.Contains("{27}", StringComparison.Ordinal)) || raw.Contains(@"mfa\.", StringComparison.Ordinal):
-                AddFinding(AnalysisRules.TokenPattern, $"{Where()} searches text with {Short(raw)}, the shape of a Discord user token.", regex,
-                    new JsonObject { ["pattern"] = Short(raw) });
+            case NodeType.ObjectExpression:
+                CheckRecipientObject((ObjectExpression)node);
                 break;
-            case StringLiteral s:
-                CheckEgress(s.Value, s, fromCode: false);
-                CheckSensitivePath(s.Value, s);
+            case NodeType.AssignmentExpression when ((AssignmentExpression)node).Left is MemberExpression target:
+                CheckRecipientAssignment(target, ((AssignmentExpression)node).Right, node);
                 break;
-            case TemplateElement te when te.Value.Cooked is { } cooked:
-                CheckEgress(cooked, te, fromCode: false);
-                CheckSensitivePath(cooked, te);
+            case NodeType.MemberExpression:
+                CheckEnvRead((MemberExpression)node);
                 break;
-            case Identifier id when id.Name.StartsWith("_0x", StringComparison.Ordinal):
-                if (_obfuscatedNames.Add(id.Name) && _obfuscatedNames.Count == 1)
-                {
-                    _firstObfuscationLine = Line(id);
-                }
-
+            case NodeType.CallExpression:
+                CheckCall((CallExpression)node);
                 break;
-            case ObjectExpression obj:
-                CheckRecipientObject(obj);
-                break;
-            case AssignmentExpression { Left: MemberExpression target } assign:
-                CheckRecipientAssignment(target, assign.Right, assign);
-                break;
-            case MemberExpression member:
-                CheckEnvRead(member);
-                break;
-            case CallExpression call:
-                CheckCall(call);
-                break;
-            case NewExpression ne:
-                CheckNew(ne);
+            case NodeType.NewExpression:
+                CheckNew((NewExpression)node);
                 break;
             default:
                 break;
         }
 
         VisitChildren(node);
+    }
+
+    private void VisitFunction(Node node)
+    {
+        var outer = _frame;
+        var outerCase = _caseLabel;
+        _frame = new Frame(_handlers.Count > 0 && _handlers.TryGetValue(node.Start, out var tool) ? tool : null, outer);
+        _caseLabel = null;
+        VisitChildren(node);
+        CloseFrame(_frame);
+        if (_frame.NetworkSink is not null && outer.NetworkSink is null && outer.Handler == _frame.Handler)
+        {
+            outer.NetworkSink = _frame.NetworkSink;
+        }
+
+        _frame = outer;
+        _caseLabel = outerCase;
+    }
+
+    /// <summary>if (name === 'tool') { ... }: the consequent is that tool's handler. False when the test names no tool.</summary>
+    private bool VisitToolIf(IfStatement ifs)
+    {
+        if (ifs.Test is not BinaryExpression { Operator: Operator.StrictEquality or Operator.Equality } test
+            || (_folder.Fold(test.Right) ?? _folder.Fold(test.Left)) is not { } name || !_toolNames.Contains(name))
+        {
+            return false;
+        }
+
+        var outerCase = _caseLabel;
+        _caseLabel = name;
+        Visit(ifs.Consequent);
+        _caseLabel = outerCase;
+        if (ifs.Alternate is not null)
+        {
+            Visit(ifs.Alternate);
+        }
+
+        Visit(ifs.Test);
+        return true;
+    }
+
+    private void CheckString(string text, Node at)
+    {
+        // Most literals are identifiers, keys and messages; only these shapes can hold an address or a credential path.
+        if (text.Length < 4)
+        {
+            return;
+        }
+
+        if (text.Contains('@') || text.Contains("://", StringComparison.Ordinal))
+        {
+            CheckEgress(text, at, fromCode: false);
+        }
+
+        CheckSensitivePath(text, at);
     }
 
     private void VisitChildren(Node node)
@@ -503,12 +615,12 @@ internal sealed partial class JsFileWalker
 
     private void CloseFrame(Frame frame)
     {
-        if (frame.Sensitive.Count == 0 || frame.NetworkSink is null)
+        if (frame.Sensitive is not { } sensitive || frame.NetworkSink is null)
         {
             return;
         }
 
-        var (what, at) = frame.Sensitive[0];
+        var (what, at) = sensitive;
         AddFinding(AnalysisRules.SensitiveDataToNetwork,
             $"{Where()} reads {what} and, in the same function, sends data over the network ({frame.NetworkSink}).", at,
             new JsonObject { ["source"] = what, ["sink"] = frame.NetworkSink });
@@ -581,7 +693,7 @@ internal sealed partial class JsFileWalker
         if (call.Callee is MemberExpression { Object: Identifier { Name: "JSON" }, Property: Identifier { Name: "stringify" } }
             && call.Arguments.Count > 0 && IsProcessEnv(call.Arguments[0]))
         {
-            _frame.Sensitive.Add(("the whole environment (process.env)", call));
+            _frame.Sensitive ??= ("the whole environment (process.env)", call);
             AddFact(FactKind.EnvRead, "*", call);
             AddFinding(AnalysisRules.EnvironmentSerialised,
                 $"{Where()} serialises the entire process.env, which holds every secret the MCP client passed to the server.", call);
@@ -802,6 +914,12 @@ internal sealed partial class JsFileWalker
             return;
         }
 
+        // Every listed path has one of these characters; most literals (words, identifiers) have none.
+        if (!text.AsSpan().ContainsAny(s_sensitiveMarks))
+        {
+            return;
+        }
+
         var index = text.AsSpan().IndexOfAny(s_sensitiveSearch);
         if (index < 0)
         {
@@ -810,7 +928,7 @@ internal sealed partial class JsFileWalker
 
         var p = s_sensitivePaths.First(candidate => text.AsSpan(index).StartsWith(candidate, StringComparison.OrdinalIgnoreCase));
         AddFact(FactKind.FilePath, p, at);
-        _frame.Sensitive.Add(($"a credential file ({p.Trim('/', '\\')})", at));
+        _frame.Sensitive ??= ($"a credential file ({p.Trim('/', '\\')})", at);
         AddFinding(AnalysisRules.SensitiveFileRead, $"{Where()} refers to '{Short(text)}', a file that holds credentials.", at,
             new JsonObject { ["path"] = Short(text) }, dedupeOn: p);
     }
@@ -828,16 +946,16 @@ internal sealed partial class JsFileWalker
             signals.Add("String.fromCharCode with 40+ codes");
         }
 
-        if (JsFuck().Match(_source) is { Success: true } jf)
+        if (ObfuscationScan.JsFuckRun(_source) is var jf and >= 0)
         {
             signals.Add("JSFuck-style symbol runs");
-            _firstObfuscationLine = _firstObfuscationLine == 0 ? LineOfOffset(jf.Index) : _firstObfuscationLine;
+            _firstObfuscationLine = _firstObfuscationLine == 0 ? LineOfOffset(jf) : _firstObfuscationLine;
         }
 
-        if (OffScreen().Match(_source) is { Success: true } os)
+        if (ObfuscationScan.OffScreenCall(_source) is var os and >= 0)
         {
             signals.Add("code pushed off-screen by whitespace");
-            _firstObfuscationLine = _firstObfuscationLine == 0 ? LineOfOffset(os.Index) : _firstObfuscationLine;
+            _firstObfuscationLine = _firstObfuscationLine == 0 ? LineOfOffset(os) : _firstObfuscationLine;
         }
 
         if (_source.Contains("eval(function(p,a,c,k,e,", StringComparison.Ordinal))
@@ -932,10 +1050,10 @@ internal sealed partial class JsFileWalker
         }
     }
 
-    private static string? MethodName(CallExpression call) => call.Callee switch
+    private static string? MethodName(CallExpression call) => call.Callee.Type switch
     {
-        MemberExpression { Computed: false, Property: Identifier p } => p.Name,
-        Identifier id => id.Name,
+        NodeType.MemberExpression when ((MemberExpression)call.Callee) is { Computed: false, Property: Identifier p } => p.Name,
+        NodeType.Identifier => ((Identifier)call.Callee).Name,
         _ => null,
     };
 
@@ -1043,7 +1161,20 @@ internal sealed partial class JsFileWalker
         name.Length >= 8 && name.StartsWith("send", StringComparison.OrdinalIgnoreCase)
         && name.Contains("mail", StringComparison.OrdinalIgnoreCase) && MailSendPattern().IsMatch(name);
 
-    private static bool IsRecipientKey(string key) => key.Length is >= 2 and <= 10 && RecipientKey().IsMatch(key);
+    // Hand-written instead of a regex: it runs on every object key of every file.
+    private static bool IsRecipientKey(string key)
+    {
+        switch (key.Length)
+        {
+            case 2: return key.Equals("to", StringComparison.OrdinalIgnoreCase) || key.Equals("cc", StringComparison.OrdinalIgnoreCase);
+            case 3: return key.Equals("bcc", StringComparison.OrdinalIgnoreCase);
+            case 7: return key.Equals("replyto", StringComparison.OrdinalIgnoreCase);
+            case 8: return key.Equals("reply_to", StringComparison.OrdinalIgnoreCase) || key.Equals("reply-to", StringComparison.OrdinalIgnoreCase);
+            case 9: return key.Equals("forwardto", StringComparison.OrdinalIgnoreCase);
+            case 10: return key.Equals("forward_to", StringComparison.OrdinalIgnoreCase);
+            default: return false;
+        }
+    }
 
     private static bool IsProcessEnv(Node node) =>
         node is MemberExpression { Object: Identifier { Name: "process" } } m
@@ -1134,17 +1265,8 @@ internal sealed partial class JsFileWalker
 
     private static string Normalise(string s) => Short(WhiteSpace().Replace(s, " ").Trim());
 
-    [GeneratedRegex(@"^(?i:to|cc|bcc|reply_?to|reply-to|forward_?to)$", RegexOptions.CultureInvariant)]
-    private static partial Regex RecipientKey();
-
     [GeneratedRegex(@"^(?i:send\w*(?:mail|email)\w*|sendmail)$", RegexOptions.CultureInvariant)]
     private static partial Regex MailSendPattern();
-
-    [GeneratedRegex(@"[\[\]\(\)\+!]{40,}", RegexOptions.CultureInvariant)]
-    private static partial Regex JsFuck();
-
-    [GeneratedRegex(@"[ \t]{150,}[^\s][^\n]{0,200}?\b(?:eval|Function|require|exec|atob)\s*\(", RegexOptions.CultureInvariant)]
-    private static partial Regex OffScreen();
 
     [GeneratedRegex(@"\s+", RegexOptions.CultureInvariant)]
     private static partial Regex WhiteSpace();

@@ -3,6 +3,7 @@ using System.Text;
 using System.Text.Json.Nodes;
 using Acornima;
 using McpGuard.Core.Findings;
+using McpGuard.Core.Reports;
 using McpGuard.Core.Rules;
 using McpGuard.Core.Tools;
 using McpGuard.Verify.Packages;
@@ -33,12 +34,17 @@ public sealed class PackageAnalyzer(IToolDescriptionScanner? toolScanner = null,
         var isModule = package.Manifest?["type"] is System.Text.Json.Nodes.JsonValue type && type.TryGetValue<string>(out var t) && t == "module";
         var anySpawn = false;
         var binaries = new List<Finding>();
-        var analysed = 0;
-        foreach (var file in package.Files)
+        var coverage = new CoverageCounter(package);
+
+        // One file at a time: a streamed package is read entry by entry, and nothing below keeps a file's bytes or
+        // AST after its iteration, so memory follows the largest file, not the package.
+        foreach (var file in package.EnumerateFiles())
         {
             cancellationToken.ThrowIfCancellationRequested();
+            coverage.Read(file);
             if (BinaryKind(file.Content) is { } kind)
             {
+                coverage.Skip(CoverageReasons.Binary, file.Path);
                 var sha = Convert.ToHexStringLower(SHA256.HashData(file.Content));
                 facts.Add(new BehaviourFact(FactKind.Binary, $"{file.Path}:{sha[..16]}", null, file.Path, 1, null));
                 binaries.Add(FindingFactory.Create(AnalysisRules.BundledBinary,
@@ -50,11 +56,24 @@ public sealed class PackageAnalyzer(IToolDescriptionScanner? toolScanner = null,
 
             if (!IsJavaScript(file.Path))
             {
+                if (CoverageCounter.NotAnalysedCode(file) is { } reason)
+                {
+                    coverage.Skip(reason, file.Path);
+                }
+
                 continue;
             }
 
-            analysed++;
             var result = AnalyzeFile(file, own, isModule);
+            if (result.NotAnalysed is { } why)
+            {
+                coverage.Skip(why, file.Path);
+            }
+            else
+            {
+                coverage.Analysed++;
+            }
+
             anySpawn |= result.HasSpawn;
             findings.AddRange(result.Findings);
             facts.AddRange(result.Facts);
@@ -79,13 +98,22 @@ public sealed class PackageAnalyzer(IToolDescriptionScanner? toolScanner = null,
         // Capability x threat: a binary the package's own code can launch is far more likely to be a dropper.
         findings.AddRange(anySpawn ? binaries.Select(b => b with { Severity = Severity.High }) : binaries);
         findings = Correlate(findings, package);
+        if (coverage.Finding() is { } notAnalysed)
+        {
+            findings.Add(notAnalysed);
+        }
 
         var ordered = findings
             .OrderByDescending(f => f.Severity)
             .ThenBy(f => f.Location?.File, StringComparer.Ordinal)
             .ThenBy(f => f.Location?.Line)
             .ToList();
-        return new PackageAnalysis(package, ordered, facts, tools) { FilesAnalysed = analysed };
+        return new PackageAnalysis(package, ordered, facts, tools)
+        {
+            FilesAnalysed = coverage.Analysed,
+            Coverage = coverage.ToCoverage(),
+            BytesRead = coverage.Bytes,
+        };
     }
 
     private static readonly HashSet<string> s_threatRules =
@@ -161,21 +189,22 @@ public sealed class PackageAnalyzer(IToolDescriptionScanner? toolScanner = null,
             result.Findings.Add(FindingFactory.Create(AnalysisRules.ParseFailed,
                 $"{file.Path} is {file.Content.Length} bytes, over the {_limits.MaxJavaScriptBytes}-byte JavaScript limit, and was not analysed.",
                 location: new SourceLocation { File = file.Path }, severity: Severity.Medium));
+            result.NotAnalysed = CoverageReasons.TooLarge;
             return result;
         }
 
         var source = Encoding.UTF8.GetString(file.Content);
         Acornima.Ast.Program program;
-        var collected = new JsFileWalker.Collected();
         try
         {
-            program = Parse(source, file.Path, collected, PrefersModule(file.Path, packageIsModule));
+            program = Parse(source, file.Path, PrefersModule(file.Path, packageIsModule));
         }
         catch (ParseErrorException ex)
         {
             result.Findings.Add(FindingFactory.Create(AnalysisRules.ParseFailed,
                 $"{file.Path} could not be parsed as JavaScript ({ex.Description} at line {ex.LineNumber}); its behaviour was not checked.",
                 location: new SourceLocation { File = file.Path, Line = ex.LineNumber > 0 ? ex.LineNumber : null }));
+            result.NotAnalysed = CoverageReasons.ParseError;
             return result;
         }
         catch (InsufficientExecutionStackException)
@@ -183,18 +212,20 @@ public sealed class PackageAnalyzer(IToolDescriptionScanner? toolScanner = null,
             result.Findings.Add(FindingFactory.Create(AnalysisRules.ParseFailed,
                 $"{file.Path} is nested too deeply to parse; its behaviour was not checked.",
                 location: new SourceLocation { File = file.Path }, severity: Severity.Medium));
+            result.NotAnalysed = CoverageReasons.ParseError;
             return result;
         }
 
         try
         {
-            new JsFileWalker(file.Path, source, ownDomains, result).Run(program, collected);
+            new JsFileWalker(file.Path, source, ownDomains, result).Run(program);
         }
         catch (InsufficientExecutionStackException)
         {
             // Fail visible, not silent: what was found so far stays, plus a finding that the rest was not seen.
             result.Findings.Add(FindingFactory.Create(AnalysisRules.ParseFailed,
                 $"{file.Path} is nested too deeply to analyse completely.", location: new SourceLocation { File = file.Path }, severity: Severity.Medium));
+            result.NotAnalysed = CoverageReasons.ParseError;
         }
 
         return result;
@@ -204,23 +235,25 @@ public sealed class PackageAnalyzer(IToolDescriptionScanner? toolScanner = null,
     /// Parses as Node would load the file: .mjs (and .js in a "type": "module" package) as a module first, everything
     /// else as a CommonJS script first; the other goal is the fallback. Guessing right avoids a second full parse.
     /// </summary>
-    internal static Acornima.Ast.Program Parse(string source, string path, JsFileWalker.Collected? collected = null, bool moduleFirst = true)
+    internal static Acornima.Ast.Program Parse(string source, string path, bool moduleFirst = true)
     {
         try
         {
-            return ParseAs(moduleFirst, source, path, collected);
+            return ParseAs(moduleFirst, source, path);
         }
         catch (ParseErrorException)
         {
-            collected?.Nodes.Clear();
-            return ParseAs(!moduleFirst, source, path, collected);
+            return ParseAs(!moduleFirst, source, path);
         }
     }
 
-    private static Acornima.Ast.Program ParseAs(bool module, string source, string path, JsFileWalker.Collected? collected) =>
+    private static Acornima.Ast.Program ParseAs(bool module, string source, string path) =>
         module
-            ? new Parser(Options(isModule: true, collected)).ParseModule(source, path)
-            : new Parser(Options(isModule: false, collected)).ParseScript(source, path);
+            ? new Parser(s_moduleOptions).ParseModule(source, path)
+            : new Parser(s_scriptOptions).ParseScript(source, path);
+
+    private static readonly ParserOptions s_moduleOptions = Options(isModule: true);
+    private static readonly ParserOptions s_scriptOptions = Options(isModule: false);
 
     internal static bool PrefersModule(string path, bool packageIsModule) =>
         path.EndsWith(".mjs", StringComparison.OrdinalIgnoreCase) || (packageIsModule && !path.EndsWith(".cjs", StringComparison.OrdinalIgnoreCase));
@@ -228,13 +261,12 @@ public sealed class PackageAnalyzer(IToolDescriptionScanner? toolScanner = null,
     // Regex literals are never converted to .NET Regex (nor validated): faster, and no ReDoS surface from hostile
     // patterns. The option is marked obsolete only because conversion itself is going away in Acornima 2.
 #pragma warning disable CS0618
-    private static ParserOptions Options(bool isModule, JsFileWalker.Collected? collected) => new()
+    private static ParserOptions Options(bool isModule) => new()
     {
         RegExpParseMode = RegExpParseMode.Skip,
         AllowHashBang = true,
         AllowAwaitOutsideFunction = isModule,
         AllowReturnOutsideFunction = true,
-        OnNode = collected is null ? null : (Acornima.Ast.Node node, in OnNodeContext _) => collected.OnNode(node),
     };
 #pragma warning restore CS0618
 
