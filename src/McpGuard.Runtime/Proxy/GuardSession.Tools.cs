@@ -57,11 +57,11 @@ internal sealed partial class GuardSession
                     Warn($"tool '{tool.Name}' {(hide ? "hidden" : "flagged")}: {reason}");
                 }
 
-                await _audit.RecordAsync("decision", ProxyAudit.ServerToClient, RequestMethods.ToolsList, id, decision, ct,
+                _audit.Record("decision", ProxyAudit.ServerToClient, RequestMethods.ToolsList, id, decision,
                     reason: reason, rule: rule, tool: tool.Name);
             }
 
-            await _audit.RecordAsync("message", ProxyAudit.ServerToClient, RequestMethods.ToolsList, id, "allow", ct,
+            _audit.Record("message", ProxyAudit.ServerToClient, RequestMethods.ToolsList, id, "allow",
                 details: _audit.Enabled ? new JsonObject { ["bytes"] = frame.Length, ["tools"] = tools.Count, ["hidden"] = hiddenNames } : null);
             return hidden.Count == 0 ? frame : RewriteToolsList(document.RootElement, tools, hidden);
         }
@@ -207,11 +207,11 @@ internal sealed partial class GuardSession
             foreach (var (index, findings) in flagged)
             {
                 Warn($"output of tool '{tool}' {(strip ? "stripped" : "flagged")}: {Summarize(findings)}");
-                await _audit.RecordAsync("decision", ProxyAudit.ServerToClient, RequestMethods.ToolsCall, id, strip ? "block" : "alert", ct,
+                _audit.Record("decision", ProxyAudit.ServerToClient, RequestMethods.ToolsCall, id, strip ? "block" : "alert",
                     reason: $"content[{index}]: {Summarize(findings)}", rule: ProxyRules.PoisonedTool, tool: tool);
             }
 
-            await _audit.RecordAsync("message", ProxyAudit.ServerToClient, RequestMethods.ToolsCall, id, "allow", ct, tool: tool, details: Size(frame));
+            _audit.Record("message", ProxyAudit.ServerToClient, RequestMethods.ToolsCall, id, "allow", tool: tool, details: Size(frame));
             if (!strip || flagged.Count == 0)
             {
                 return frame;
@@ -267,7 +267,7 @@ internal sealed partial class GuardSession
     /// <summary>The server's answer to a pending request is refused: the client gets an error for that id instead.</summary>
     private async ValueTask RejectAnswerAsync(JsonRpcId id, string reason, CancellationToken ct)
     {
-        await _audit.RecordAsync("decision", ProxyAudit.ServerToClient, null, id, "block", ct, reason: reason, rule: ProxyRules.FrameRejected);
+        _audit.Record("decision", ProxyAudit.ServerToClient, null, id, "block", reason: reason, rule: ProxyRules.FrameRejected);
         Warn("rejected an answer from the server: " + reason);
         await WriteErrorAsync(_toClient, id, GuardErrorCodes.ServerUnavailable, "McpGuard: the server sent an invalid answer (" + reason + ")", ct);
     }
@@ -293,7 +293,7 @@ internal sealed partial class GuardSession
                 var id = JsonRpcId.FromString(InternalIdPrefix + Interlocked.Increment(ref _internalIds));
                 var waiter = new TaskCompletionSource<byte[]>(TaskCreationOptions.RunContinuationsAsynchronously);
                 _internalRequests[id] = waiter;
-                await _audit.RecordAsync("message", ProxyAudit.ProxyToServer, RequestMethods.ToolsList, id, "allow", ct, reason: "pin check before tools/call");
+                _audit.Record("message", ProxyAudit.ProxyToServer, RequestMethods.ToolsList, id, "allow", reason: "pin check before tools/call");
                 var pageCursor = cursor;
                 await _toServer.WriteAsync(w =>
                 {
