@@ -7,4 +7,12 @@ namespace McpGuard.Audit;
 public interface IAuditSink : IAsyncDisposable
 {
     ValueTask AppendAsync(AuditEvent auditEvent, CancellationToken cancellationToken = default);
+
+    /// <summary>
+    /// A hint from a caller about to wait for its appends: commit what is queued now, on this thread, if the sink can
+    /// do that cheaply; otherwise do nothing (the appends complete as they would anyway).
+    /// </summary>
+    void CommitPendingNow()
+    {
+    }
 }

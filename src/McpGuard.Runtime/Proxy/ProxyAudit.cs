@@ -89,6 +89,16 @@ internal sealed class ProxyAudit(IAuditSink? sink, ISecretRedactor redactor, str
             }
         }
 
+        // Commit on this thread when the sink can (no fsync): saves a switch to its writer thread and back.
+        sink!.CommitPendingNow();
+        lock (_uncommitted)
+        {
+            if (NextUncommitted(target) is null)
+            {
+                return ValueTask.CompletedTask;
+            }
+        }
+
         return WaitAsync(target, cancellationToken);
     }
 
