@@ -1,4 +1,3 @@
-using System.Text.Json.Nodes;
 using McpGuard.Runtime.Tests.Support;
 using McpGuard.TestSupport;
 
@@ -40,7 +39,7 @@ public sealed class ToolResultScanTests
         Assert.Contains("[McpGuard removed this output", doc["text"]!.ToString());
         Assert.DoesNotContain("id_rsa", doc.ToJsonString());
 
-        var events = await ExportAsync(audit);
+        var events = await McpGuardCliTests.AuditEventsAsync(audit);
         Assert.Contains(events, e => e["decision"]?.ToString() == "block" && e["reason"]!.ToString().StartsWith("structuredContent.notes[1].text:", StringComparison.Ordinal));
         Assert.Contains(events, e => e["decision"]?.ToString() == "block" && e["reason"]!.ToString().StartsWith("content[1]:", StringComparison.Ordinal));
     }
@@ -59,15 +58,8 @@ public sealed class ToolResultScanTests
         Assert.Contains("id_rsa", order["structured"]!["notes"]![1]!["text"]!.ToString());
         Assert.Contains("id_rsa", McpGuardCliTests.Call(result, "read_doc")["resources"]![0]!.ToString());
 
-        var events = await ExportAsync(audit);
+        var events = await McpGuardCliTests.AuditEventsAsync(audit);
         Assert.Contains(events, e => e["decision"]?.ToString() == "alert" && e["tool"]?.ToString() == "lookup_order" && e["ruleId"]?.ToString() == "MCPG507");
         Assert.Contains(events, e => e["decision"]?.ToString() == "alert" && e["tool"]?.ToString() == "read_doc");
-    }
-
-    private static async Task<List<JsonNode>> ExportAsync(string audit)
-    {
-        var export = await McpGuardCliTests.RunAsync("dotnet", McpGuardCliTests.Guard("audit", "export", "--format", "jsonl", "--audit", audit));
-        Assert.True(export.Code == 0, export.Err);
-        return [.. export.Out.Split('\n', StringSplitOptions.RemoveEmptyEntries).Select(l => JsonNode.Parse(l)!)];
     }
 }
