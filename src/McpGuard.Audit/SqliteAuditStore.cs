@@ -1,3 +1,4 @@
+using System.Collections.Concurrent;
 using System.Text.Encodings.Web;
 using System.Text.Json;
 using System.Threading.Channels;
@@ -39,6 +40,9 @@ public sealed class SqliteAuditStore : IAuditSink
     // Whoever writes (the writer thread, or a caller of CommitPendingNow) holds this lock; the statements and the
     // connection are used under it only. _closed is set under it before the connection is disposed.
     private readonly Lock _commitLock = new();
+
+    // Appends queued by AppendDeferredAsync: not watched by the writer thread, committed by CommitPendingNow.
+    private readonly ConcurrentQueue<Pending> _deferred = new();
     private readonly List<Pending> _batch;
     private Statements? _statements;
     private bool _closed;
@@ -101,6 +105,31 @@ public sealed class SqliteAuditStore : IAuditSink
         // Cancelling stops the wait, not the write: the event may still be committed, which errs on the side of an
         // audited-but-not-forwarded message, never the reverse.
         return new ValueTask<long>(cancellationToken.CanBeCanceled ? pending.Done.Task.WaitAsync(cancellationToken) : pending.Done.Task);
+    }
+
+    /// <summary>
+    /// Queues an event without waking the writer thread, for a caller that calls <see cref="CommitPendingNow"/> before
+    /// it waits (the proxy, once per flush): saves a thread wake-up per message. With
+    /// <see cref="AuditSynchronous.Full"/> it is <see cref="AppendAsync"/> (the writer thread does the fsync).
+    /// </summary>
+    public ValueTask AppendDeferredAsync(AuditEvent auditEvent)
+    {
+        if (_options.Synchronous != AuditSynchronous.Normal)
+        {
+            return AppendAsync(auditEvent, CancellationToken.None);
+        }
+
+        ArgumentNullException.ThrowIfNull(auditEvent);
+        ObjectDisposedException.ThrowIf(Volatile.Read(ref _disposed) != 0, this);
+        var pending = new Pending(ToRecord(auditEvent));
+        _deferred.Enqueue(pending);
+        if (Volatile.Read(ref _closed))
+        {
+            // Lost a race with DisposeAsync: fail instead of leaving the caller waiting for a commit that never comes.
+            FailDeferred();
+        }
+
+        return new ValueTask(pending.Done.Task);
     }
 
     /// <summary>
@@ -201,7 +230,7 @@ public sealed class SqliteAuditStore : IAuditSink
         while (true)
         {
             _batch.Clear();
-            while (_batch.Count < _options.MaxBatchSize && reader.TryRead(out var item))
+            while (_batch.Count < _options.MaxBatchSize && (_deferred.TryDequeue(out var item) || reader.TryRead(out item)))
             {
                 _batch.Add(item);
             }
@@ -308,9 +337,19 @@ public sealed class SqliteAuditStore : IAuditSink
         {
             // The writer thread has drained the queue; a late CommitPendingNow must not touch a closed connection.
             CommitQueued();
-            _closed = true;
+            Volatile.Write(ref _closed, true);
             _statements?.Dispose();
             _connection.Dispose();
+        }
+
+        FailDeferred();
+    }
+
+    private void FailDeferred()
+    {
+        while (_deferred.TryDequeue(out var item))
+        {
+            item.Done.TrySetException(new ObjectDisposedException(nameof(SqliteAuditStore)));
         }
     }
 

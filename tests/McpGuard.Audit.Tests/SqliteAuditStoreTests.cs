@@ -68,6 +68,26 @@ public sealed class SqliteAuditStoreTests
     }
 
     [Fact]
+    public async Task AppendDeferred_Normal_WaitsForCommitPendingNowOrDispose()
+    {
+        using var dir = new TempDirectory();
+        var path = Path.Combine(dir.Path, "audit.db");
+        Task first, second;
+        await using (var store = SqliteAuditStore.Open(path, new FakeRedactor(), new SqliteAuditStoreOptions { Synchronous = AuditSynchronous.Normal }))
+        {
+            first = store.AppendDeferredAsync(AuditTestData.Event(1)).AsTask();
+            Assert.False(first.IsCompleted, "a deferred append must not start a commit on its own");
+            store.CommitPendingNow();
+            Assert.True(first.IsCompletedSuccessfully);
+            second = store.AppendDeferredAsync(AuditTestData.Event(2)).AsTask();
+        }
+
+        // Disposing commits what is still deferred.
+        Assert.True(second.IsCompletedSuccessfully);
+        Assert.Equal(2, AuditTestData.Verify(path).Records);
+    }
+
+    [Fact]
     public async Task Append_EightConcurrentThreads_EveryEventOnceAndChainValid()
     {
         using var dir = new TempDirectory();

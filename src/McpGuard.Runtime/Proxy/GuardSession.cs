@@ -155,6 +155,9 @@ internal sealed partial class GuardSession
         {
             await reader.RunAsync((frame, status) => handler(frame, status, cancellationToken), async () =>
             {
+                // Commit once per read buffer even when nothing is forwarded (a refused frame's event), so no event
+                // waits for the next message to be written.
+                await _audit.WhenCommittedAsync(cancellationToken);
                 await _toServer.FlushAsync(cancellationToken);
                 await _toClient.FlushAsync(cancellationToken);
             }, cancellationToken);

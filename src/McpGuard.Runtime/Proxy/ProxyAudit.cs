@@ -47,8 +47,9 @@ internal sealed class ProxyAudit(IAuditSink? sink, ISecretRedactor redactor, str
             redactor.RedactInPlace(details);
         }
 
-        // No cancellation: once queued, the event is written whether or not anyone still waits for it.
-        var commit = sink.AppendAsync(new AuditEvent
+        // No cancellation: once queued, the event is written whether or not anyone still waits for it. Deferred: the
+        // flush that forwards the frame commits it (WhenCommittedAsync calls CommitPendingNow first).
+        var commit = sink.AppendDeferredAsync(new AuditEvent
         {
             Time = time.GetUtcNow(),
             Kind = kind,
@@ -61,7 +62,7 @@ internal sealed class ProxyAudit(IAuditSink? sink, ISecretRedactor redactor, str
             Reason = reason is null ? null : redactor.Redact(reason),
             RuleId = rule?.Id,
             Details = details,
-        }, CancellationToken.None);
+        });
 
         lock (_uncommitted)
         {
