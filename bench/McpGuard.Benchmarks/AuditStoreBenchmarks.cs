@@ -10,7 +10,8 @@ namespace McpGuard.Benchmarks;
 /// Audit append throughput and latency: the hash-chained store (single appender, and 8 concurrent appenders
 /// that the writer batches into shared transactions) against plain SQLite inserts of the same row without hashing,
 /// redaction or chaining, one transaction per insert, on the same disk, with the same WAL and synchronous setting.
-/// One operation = <see cref="Events"/> events; BenchmarkDotNet reports time per event.
+/// One operation = <see cref="Events"/> events; BenchmarkDotNet reports time per event. The "proxy path" rows are what
+/// `mcpguard run` does: queue without waking the writer, then commit on the flushing thread (Normal) before forwarding.
 /// </summary>
 [SimpleJob(launchCount: 1, warmupCount: 2, iterationCount: 8)]
 [MemoryDiagnoser]
@@ -111,6 +112,33 @@ public class AuditStoreBenchmarks
         }
 
         await Task.WhenAll(tasks);
+    }
+
+    [Benchmark(OperationsPerInvoke = Events, Description = "proxy path, 1 event per commit (deferred + CommitPendingNow)")]
+    public async Task DeferredOnePerCommit()
+    {
+        for (var i = 0; i < Events; i++)
+        {
+            var commit = _store.AppendDeferredAsync(_event);
+            _store.CommitPendingNow();
+            await commit;
+        }
+    }
+
+    [Benchmark(OperationsPerInvoke = Events, Description = "proxy path, 16 events per commit (one read buffer of 16 frames)")]
+    public async Task DeferredSixteenPerCommit()
+    {
+        var commits = new Task[16];
+        for (var i = 0; i < Events; i += commits.Length)
+        {
+            for (var j = 0; j < commits.Length; j++)
+            {
+                commits[j] = _store.AppendDeferredAsync(_event).AsTask();
+            }
+
+            _store.CommitPendingNow();
+            await Task.WhenAll(commits);
+        }
     }
 
     private sealed class NoSecrets : ISecretRedactor

@@ -7,4 +7,18 @@ namespace McpGuard.Audit;
 public interface IAuditSink : IAsyncDisposable
 {
     ValueTask AppendAsync(AuditEvent auditEvent, CancellationToken cancellationToken = default);
+
+    /// <summary>
+    /// Like <see cref="AppendAsync"/>, for a caller that calls <see cref="CommitPendingNow"/> before it waits: the sink
+    /// may hold the event until then instead of starting a commit at once.
+    /// </summary>
+    ValueTask AppendDeferredAsync(AuditEvent auditEvent) => AppendAsync(auditEvent, CancellationToken.None);
+
+    /// <summary>
+    /// A hint from a caller about to wait for its appends: commit what is queued now, on this thread, if the sink can
+    /// do that cheaply; otherwise do nothing (the appends complete as they would anyway).
+    /// </summary>
+    void CommitPendingNow()
+    {
+    }
 }

@@ -1,3 +1,4 @@
+using System.Collections.Concurrent;
 using System.Text.Encodings.Web;
 using System.Text.Json;
 using System.Threading.Channels;
@@ -35,6 +36,16 @@ public sealed class SqliteAuditStore : IAuditSink
     private readonly Channel<Pending> _queue = Channel.CreateUnbounded<Pending>(new UnboundedChannelOptions { SingleReader = true });
     private readonly Thread _writer;
     private readonly TaskCompletionSource _writerDone = new(TaskCreationOptions.RunContinuationsAsynchronously);
+
+    // Whoever writes (the writer thread, or a caller of CommitPendingNow) holds this lock; the statements and the
+    // connection are used under it only. _closed is set under it before the connection is disposed.
+    private readonly Lock _commitLock = new();
+
+    // Appends queued by AppendDeferredAsync: not watched by the writer thread, committed by CommitPendingNow.
+    private readonly ConcurrentQueue<Pending> _deferred = new();
+    private readonly List<Pending> _batch;
+    private Statements? _statements;
+    private bool _closed;
     private int _disposed;
 
     private SqliteAuditStore(string path, SqliteConnection connection, ISecretRedactor redactor, SqliteAuditStoreOptions options)
@@ -43,6 +54,7 @@ public sealed class SqliteAuditStore : IAuditSink
         _connection = connection;
         _redactor = redactor;
         _options = options;
+        _batch = new List<Pending>(options.MaxBatchSize);
         // A dedicated thread: Microsoft.Data.Sqlite is synchronous underneath, and an fsync must not block a pool thread.
         _writer = new Thread(WriterLoop) { IsBackground = true, Name = "mcpguard-audit-writer" };
         _writer.Start();
@@ -95,6 +107,50 @@ public sealed class SqliteAuditStore : IAuditSink
         return new ValueTask<long>(cancellationToken.CanBeCanceled ? pending.Done.Task.WaitAsync(cancellationToken) : pending.Done.Task);
     }
 
+    /// <summary>
+    /// Queues an event without waking the writer thread, for a caller that calls <see cref="CommitPendingNow"/> before
+    /// it waits (the proxy, once per flush): saves a thread wake-up per message. With
+    /// <see cref="AuditSynchronous.Full"/> it is <see cref="AppendAsync"/> (the writer thread does the fsync).
+    /// </summary>
+    public ValueTask AppendDeferredAsync(AuditEvent auditEvent)
+    {
+        if (_options.Synchronous != AuditSynchronous.Normal)
+        {
+            return AppendAsync(auditEvent, CancellationToken.None);
+        }
+
+        ArgumentNullException.ThrowIfNull(auditEvent);
+        ObjectDisposedException.ThrowIf(Volatile.Read(ref _disposed) != 0, this);
+        var pending = new Pending(ToRecord(auditEvent));
+        _deferred.Enqueue(pending);
+        if (Volatile.Read(ref _closed))
+        {
+            // Lost a race with DisposeAsync: fail instead of leaving the caller waiting for a commit that never comes.
+            FailDeferred();
+        }
+
+        return new ValueTask(pending.Done.Task);
+    }
+
+    /// <summary>
+    /// Commits every queued event now, on the calling thread, when the store does not fsync
+    /// (<see cref="AuditSynchronous.Normal"/>: a commit is a few tens of microseconds of file writes). The proxy calls
+    /// this before it forwards, so it does not wait for two thread switches (to the writer and back) per message.
+    /// With <see cref="AuditSynchronous.Full"/> it does nothing: an fsync must not block the caller's (pool) thread.
+    /// </summary>
+    public void CommitPendingNow()
+    {
+        if (_options.Synchronous != AuditSynchronous.Normal)
+        {
+            return;
+        }
+
+        lock (_commitLock)
+        {
+            CommitQueued();
+        }
+    }
+
     /// <summary>Redacts and converts an event to an unchained record (seq and hashes filled in by the writer).</summary>
     internal AuditRecord ToRecord(AuditEvent e)
     {
@@ -134,7 +190,7 @@ public sealed class SqliteAuditStore : IAuditSink
         }
         catch (Exception ex)
         {
-            // The writer cannot go on (the connection broke while preparing): fail every waiting and future
+            // The writer cannot go on (an error outside any one batch): fail every waiting and future
             // appender instead of leaving them hanging, and never take the host process down from this thread.
             _queue.Writer.TryComplete();
             while (_queue.Reader.TryRead(out var item))
@@ -144,58 +200,60 @@ public sealed class SqliteAuditStore : IAuditSink
         }
         finally
         {
-            // Only now are the writer's commands disposed, so DisposeAsync may close the connection.
+            // The writer thread is done with the connection; DisposeAsync may close it.
             _writerDone.TrySetResult();
         }
     }
 
     private void RunWriter()
     {
-        var batch = new List<Pending>(_options.MaxBatchSize);
-        using var head = _connection.CreateCommand();
-        head.CommandText = "SELECT seq, hash FROM audit_head WHERE id = 1";
-        using var tail = _connection.CreateCommand();
-        tail.CommandText = "SELECT seq, entry_hash FROM audit_log ORDER BY seq DESC LIMIT 1";
-        using var insert = _connection.CreateCommand();
-        insert.CommandText = $"INSERT INTO audit_log ({AuditSchema.Columns}) VALUES ($seq, $time, $kind, $server, $direction, $method, $tool, $request_id, $decision, $reason, $rule_id, $details, $prev_hash, $entry_hash)";
-        var p = new Dictionary<string, SqliteParameter>(StringComparer.Ordinal);
-        foreach (var name in AuditSchema.Columns.Split(", "))
-        {
-            p[name] = insert.Parameters.Add("$" + name, name == "seq" ? SqliteType.Integer : SqliteType.Text);
-        }
-
-        using var setHead = _connection.CreateCommand();
-        setHead.CommandText = "INSERT OR REPLACE INTO audit_head (id, seq, hash) VALUES (1, $seq, $hash)";
-        var headSeq = setHead.Parameters.Add("$seq", SqliteType.Integer);
-        var headHash = setHead.Parameters.Add("$hash", SqliteType.Text);
-
         var reader = _queue.Reader;
         while (reader.WaitToReadAsync().AsTask().GetAwaiter().GetResult())
         {
-            batch.Clear();
-            while (batch.Count < _options.MaxBatchSize && reader.TryRead(out var item))
+            lock (_commitLock)
             {
-                batch.Add(item);
+                CommitQueued();
+            }
+        }
+    }
+
+    /// <summary>Writes everything queued, in batches of at most MaxBatchSize per transaction. Caller holds _commitLock.</summary>
+    private void CommitQueued()
+    {
+        if (_closed)
+        {
+            // Disposed: DisposeAsync already let the writer commit everything queued before it closed the file.
+            return;
+        }
+
+        var reader = _queue.Reader;
+        while (true)
+        {
+            _batch.Clear();
+            while (_batch.Count < _options.MaxBatchSize && (_deferred.TryDequeue(out var item) || reader.TryRead(out item)))
+            {
+                _batch.Add(item);
             }
 
-            if (batch.Count == 0)
+            if (_batch.Count == 0)
             {
-                continue;
+                return;
             }
 
             try
             {
-                var first = WriteBatch(batch, head, tail, insert, p, setHead, headSeq, headHash);
-                for (var i = 0; i < batch.Count; i++)
+                _statements ??= new Statements(_connection);
+                var first = WriteBatch(_batch, _statements);
+                for (var i = 0; i < _batch.Count; i++)
                 {
-                    batch[i].Done.TrySetResult(first + i);
+                    _batch[i].Done.TrySetResult(first + i);
                 }
             }
             catch (Exception ex)
             {
                 // Fail closed: every appender of the failed transaction sees the error, so the proxy does not
                 // forward a message whose event was not committed.
-                foreach (var item in batch)
+                foreach (var item in _batch)
                 {
                     item.Done.TrySetException(new AuditWriteException($"audit write to {Path} failed: {ex.Message}", ex));
                 }
@@ -204,41 +262,40 @@ public sealed class SqliteAuditStore : IAuditSink
     }
 
     /// <summary>Writes the batch in one transaction and returns the sequence of its first record.</summary>
-    private long WriteBatch(
-        List<Pending> batch, SqliteCommand head, SqliteCommand tail, SqliteCommand insert, Dictionary<string, SqliteParameter> p,
-        SqliteCommand setHead, SqliteParameter headSeq, SqliteParameter headHash)
+    private long WriteBatch(List<Pending> batch, Statements st)
     {
         // BEGIN IMMEDIATE takes the write lock before the head is read, so no other process can append between
         // reading the head and writing after it.
         using var tx = _connection.BeginTransaction(deferred: false);
-        head.Transaction = tail.Transaction = insert.Transaction = setHead.Transaction = tx;
-        var (seq, prev) = ReadHead(head, tail);
+        st.Head.Transaction = st.Tail.Transaction = st.Insert.Transaction = st.SetHead.Transaction = tx;
+        var (seq, prev) = ReadHead(st.Head, st.Tail);
+        var p = st.Parameters;
         foreach (var item in batch)
         {
             seq++;
             var r = item.Record with { Seq = seq, PrevHash = prev };
             var hash = AuditCanonicalForm.ComputeHash(prev, r);
-            p["seq"].Value = seq;
-            p["time"].Value = r.Time;
-            p["kind"].Value = r.Kind;
-            p["server"].Value = (object?)r.Server ?? DBNull.Value;
-            p["direction"].Value = (object?)r.Direction ?? DBNull.Value;
-            p["method"].Value = (object?)r.Method ?? DBNull.Value;
-            p["tool"].Value = (object?)r.Tool ?? DBNull.Value;
-            p["request_id"].Value = (object?)r.RequestId ?? DBNull.Value;
-            p["decision"].Value = r.Decision;
-            p["reason"].Value = (object?)r.Reason ?? DBNull.Value;
-            p["rule_id"].Value = (object?)r.RuleId ?? DBNull.Value;
-            p["details"].Value = (object?)r.Details ?? DBNull.Value;
-            p["prev_hash"].Value = prev;
-            p["entry_hash"].Value = hash;
-            insert.ExecuteNonQuery();
+            p[0].Value = seq;
+            p[1].Value = r.Time;
+            p[2].Value = r.Kind;
+            p[3].Value = (object?)r.Server ?? DBNull.Value;
+            p[4].Value = (object?)r.Direction ?? DBNull.Value;
+            p[5].Value = (object?)r.Method ?? DBNull.Value;
+            p[6].Value = (object?)r.Tool ?? DBNull.Value;
+            p[7].Value = (object?)r.RequestId ?? DBNull.Value;
+            p[8].Value = r.Decision;
+            p[9].Value = (object?)r.Reason ?? DBNull.Value;
+            p[10].Value = (object?)r.RuleId ?? DBNull.Value;
+            p[11].Value = (object?)r.Details ?? DBNull.Value;
+            p[12].Value = prev;
+            p[13].Value = hash;
+            st.Insert.ExecuteNonQuery();
             prev = hash;
         }
 
-        headSeq.Value = seq;
-        headHash.Value = prev;
-        setHead.ExecuteNonQuery();
+        st.HeadSeq.Value = seq;
+        st.HeadHash.Value = prev;
+        st.SetHead.ExecuteNonQuery();
         tx.Commit();
         return seq - batch.Count + 1;
     }
@@ -276,7 +333,60 @@ public sealed class SqliteAuditStore : IAuditSink
 
         _queue.Writer.TryComplete();
         await _writerDone.Task;
-        _connection.Dispose();
+        lock (_commitLock)
+        {
+            // The writer thread has drained the queue; a late CommitPendingNow must not touch a closed connection.
+            CommitQueued();
+            Volatile.Write(ref _closed, true);
+            _statements?.Dispose();
+            _connection.Dispose();
+        }
+
+        FailDeferred();
+    }
+
+    private void FailDeferred()
+    {
+        while (_deferred.TryDequeue(out var item))
+        {
+            item.Done.TrySetException(new ObjectDisposedException(nameof(SqliteAuditStore)));
+        }
+    }
+
+    /// <summary>The prepared statements of the append transaction, created once on first use.</summary>
+    private sealed class Statements : IDisposable
+    {
+        public Statements(SqliteConnection connection)
+        {
+            Head = connection.CreateCommand();
+            Head.CommandText = "SELECT seq, hash FROM audit_head WHERE id = 1";
+            Tail = connection.CreateCommand();
+            Tail.CommandText = "SELECT seq, entry_hash FROM audit_log ORDER BY seq DESC LIMIT 1";
+            Insert = connection.CreateCommand();
+            Insert.CommandText = $"INSERT INTO audit_log ({AuditSchema.Columns}) VALUES ($seq, $time, $kind, $server, $direction, $method, $tool, $request_id, $decision, $reason, $rule_id, $details, $prev_hash, $entry_hash)";
+            // In column order: WriteBatch fills them by index.
+            Parameters = [.. AuditSchema.Columns.Split(", ").Select(name => Insert.Parameters.Add("$" + name, name == "seq" ? SqliteType.Integer : SqliteType.Text))];
+            SetHead = connection.CreateCommand();
+            SetHead.CommandText = "INSERT OR REPLACE INTO audit_head (id, seq, hash) VALUES (1, $seq, $hash)";
+            HeadSeq = SetHead.Parameters.Add("$seq", SqliteType.Integer);
+            HeadHash = SetHead.Parameters.Add("$hash", SqliteType.Text);
+        }
+
+        public SqliteCommand Head { get; }
+        public SqliteCommand Tail { get; }
+        public SqliteCommand Insert { get; }
+        public SqliteParameter[] Parameters { get; }
+        public SqliteCommand SetHead { get; }
+        public SqliteParameter HeadSeq { get; }
+        public SqliteParameter HeadHash { get; }
+
+        public void Dispose()
+        {
+            Head.Dispose();
+            Tail.Dispose();
+            Insert.Dispose();
+            SetHead.Dispose();
+        }
     }
 
     private sealed class Pending(AuditRecord record)

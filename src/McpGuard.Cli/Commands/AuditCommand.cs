@@ -123,7 +123,7 @@ internal static class AuditCommand
         var problems = new JsonArray();
         foreach (var p in v.Problems)
         {
-            problems.Add(new JsonObject { ["kind"] = KindName(p.Kind), ["seq"] = p.Seq, ["message"] = p.Message });
+            problems.Add((JsonNode)new JsonObject { ["kind"] = KindName(p.Kind), ["seq"] = p.Seq, ["message"] = p.Message });
         }
 
         return new JsonObject
@@ -202,7 +202,7 @@ internal static class AuditCommand
                 var array = new JsonArray();
                 foreach (var r in records)
                 {
-                    array.Add(ToJson(r, detailsAsObject: true));
+                    array.Add((JsonNode)ToJson(r, detailsAsObject: true));
                 }
 
                 context.Out.WriteLine(array.ToJsonString(new JsonSerializerOptions { WriteIndented = true }));

@@ -1,5 +1,7 @@
 using System.Runtime.CompilerServices;
 using System.Text.Json;
+using System.Text.Json.Serialization;
+using System.Text.Json.Serialization.Metadata;
 using McpGuard.Core;
 
 namespace McpGuard.Investigate.MailAudit;
@@ -28,6 +30,9 @@ internal static class JsonRecordReader
         AllowTrailingCommas = true,
         AllowDuplicateProperties = false,
     };
+
+    // Source-generated metadata for JsonElement with the options above: no reflection, so Native AOT works.
+    private static readonly JsonTypeInfo<JsonElement> s_elementInfo = new JsonRecordJsonContext(s_serializerOptions).JsonElement;
 
     /// <summary>
     /// Each yielded element is valid until the next MoveNext (JSON lines reuse one pooled document per line), so
@@ -96,8 +101,8 @@ internal static class JsonRecordReader
         using (var stream = InputFiles.OpenSequential(path))
         {
             var items = mode == Mode.Array
-                ? JsonSerializer.DeserializeAsyncEnumerable<JsonElement>(stream, s_serializerOptions, cancellationToken)
-                : JsonSerializer.DeserializeAsyncEnumerable<JsonElement>(stream, topLevelValues: true, s_serializerOptions, cancellationToken);
+                ? JsonSerializer.DeserializeAsyncEnumerable(stream, s_elementInfo, cancellationToken)
+                : JsonSerializer.DeserializeAsyncEnumerable(stream, s_elementInfo, topLevelValues: true, cancellationToken);
             await using var e = items.GetAsyncEnumerator(cancellationToken);
             while (true)
             {
@@ -388,3 +393,7 @@ internal static class JsonRecordReader
         }
     }
 }
+
+/// <summary>Source-generated serializer metadata for the streaming reader (Native AOT has no reflection fallback).</summary>
+[JsonSerializable(typeof(JsonElement))]
+internal sealed partial class JsonRecordJsonContext : JsonSerializerContext;

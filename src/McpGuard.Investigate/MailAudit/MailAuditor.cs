@@ -183,7 +183,8 @@ internal sealed class MailAuditor
         var subjects = new JsonArray();
         foreach (var s in row.SampleSubjects)
         {
-            subjects.Add(s);
+            // The non-generic Add: JsonArray.Add<T> serialises by reflection, which Native AOT cannot do.
+            subjects.Add((JsonNode?)JsonValue.Create(s));
         }
 
         return new JsonObject

@@ -7,8 +7,10 @@ namespace McpGuard.Runtime.Proxy;
 /// <summary>
 /// Writes whole frames (bytes + '\n') to one peer. Both pumps may write to the same peer (forwarded messages and
 /// synthesized errors), so writes are serialized; FlushAsync waits while the peer is not reading (backpressure).
+/// Frames only leave the process on a flush, and every flush first awaits <paramref name="beforeFlush"/> (the audit
+/// commit of every event recorded so far): that is what makes "committed before forwarded" hold for buffered frames.
 /// </summary>
-internal sealed class FrameWriter(PipeWriter writer)
+internal sealed class FrameWriter(PipeWriter writer, Func<CancellationToken, ValueTask> beforeFlush)
 {
     private readonly SemaphoreSlim _gate = new(1, 1);
     private bool _completed;
@@ -65,6 +67,7 @@ internal sealed class FrameWriter(PipeWriter writer)
 
     private async ValueTask FlushCoreAsync(CancellationToken cancellationToken)
     {
+        await beforeFlush(cancellationToken);
         var result = await writer.FlushAsync(cancellationToken);
         if (result.IsCompleted)
         {
@@ -93,6 +96,18 @@ internal sealed class FrameWriter(PipeWriter writer)
             if (!_completed)
             {
                 _completed = true;
+                try
+                {
+                    await beforeFlush(CancellationToken.None);
+                }
+                catch (Exception ex)
+                {
+                    // Fail closed: the buffered frames' events were not committed, so they are dropped, not sent
+                    // (completing with an exception discards what is buffered). The audit error surfaces elsewhere.
+                    await writer.CompleteAsync(ex);
+                    return;
+                }
+
                 try
                 {
                     await writer.FlushAsync();

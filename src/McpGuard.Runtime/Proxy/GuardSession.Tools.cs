@@ -57,11 +57,11 @@ internal sealed partial class GuardSession
                     Warn($"tool '{tool.Name}' {(hide ? "hidden" : "flagged")}: {reason}");
                 }
 
-                await _audit.RecordAsync("decision", ProxyAudit.ServerToClient, RequestMethods.ToolsList, id, decision, ct,
+                _audit.Record("decision", ProxyAudit.ServerToClient, RequestMethods.ToolsList, id, decision,
                     reason: reason, rule: rule, tool: tool.Name);
             }
 
-            await _audit.RecordAsync("message", ProxyAudit.ServerToClient, RequestMethods.ToolsList, id, "allow", ct,
+            _audit.Record("message", ProxyAudit.ServerToClient, RequestMethods.ToolsList, id, "allow",
                 details: _audit.Enabled ? new JsonObject { ["bytes"] = frame.Length, ["tools"] = tools.Count, ["hidden"] = hiddenNames } : null);
             return hidden.Count == 0 ? frame : RewriteToolsList(document.RootElement, tools, hidden);
         }
@@ -176,7 +176,11 @@ internal sealed partial class GuardSession
         return buffer.WrittenMemory;
     }
 
-    /// <summary>Scans the text of a tool result; strips flagged text when the policy says so.</summary>
+    /// <summary>
+    /// Scans what a tool result gives the model to read: text content, embedded resources' text, and every string in
+    /// structuredContent. Flagged parts are replaced when the policy says strip (content items by a notice item,
+    /// structured strings by the notice text, so the result keeps its shape for the tool's output schema).
+    /// </summary>
     private async ValueTask<ReadOnlyMemory<byte>?> InspectToolResultAsync(ReadOnlyMemory<byte> frame, JsonRpcId id, string tool, CancellationToken ct)
     {
         if (await ParseAnswerAsync(frame, id, "tool result", ct) is not { } document)
@@ -186,68 +190,121 @@ internal sealed partial class GuardSession
 
         using (document)
         {
-            var flagged = new Dictionary<int, IReadOnlyList<Finding>>();
-            if (document.RootElement.TryGetProperty("result", out var result) && result.ValueKind == JsonValueKind.Object
-                && result.TryGetProperty("content", out var content) && content.ValueKind == JsonValueKind.Array)
+            var flagged = new List<FlaggedText>();
+            if (document.RootElement.TryGetProperty("result", out var result) && result.ValueKind == JsonValueKind.Object)
             {
-                var index = 0;
-                foreach (var item in content.EnumerateArray())
+                var where = $"result of tool '{tool}'";
+                if (result.TryGetProperty("content", out var content) && content.ValueKind == JsonValueKind.Array)
                 {
-                    if (item.ValueKind == JsonValueKind.Object && item.TryGetProperty("text", out var text) && text.ValueKind == JsonValueKind.String
-                        && _services.Scanner!.ScanText(text.GetString()!, $"result of tool '{tool}'", Server) is { Count: > 0 } findings)
+                    var index = 0;
+                    foreach (var item in content.EnumerateArray())
                     {
-                        flagged[index] = findings;
-                    }
+                        if (ContentText(item) is { } text && _services.Scanner!.ScanText(text, where, Server) is { Count: > 0 } findings)
+                        {
+                            flagged.Add(new FlaggedText([StructuredPath.Member("content"), StructuredPath.Item(index)], findings));
+                        }
 
-                    index++;
+                        index++;
+                    }
+                }
+
+                if (result.TryGetProperty("structuredContent", out var structured))
+                {
+                    ScanStrings(structured, [StructuredPath.Member("structuredContent")], where, flagged);
                 }
             }
 
             var strip = _options.Policy.ToolResults == ToolResultAction.Strip;
-            foreach (var (index, findings) in flagged)
+            foreach (var (path, findings) in flagged)
             {
-                Warn($"output of tool '{tool}' {(strip ? "stripped" : "flagged")}: {Summarize(findings)}");
-                await _audit.RecordAsync("decision", ProxyAudit.ServerToClient, RequestMethods.ToolsCall, id, strip ? "block" : "alert", ct,
-                    reason: $"content[{index}]: {Summarize(findings)}", rule: ProxyRules.PoisonedTool, tool: tool);
+                var at = StructuredPath.Format(path);
+                Warn($"output of tool '{tool}' ({at}) {(strip ? "stripped" : "flagged")}: {Summarize(findings)}");
+                _audit.Record("decision", ProxyAudit.ServerToClient, RequestMethods.ToolsCall, id, strip ? "block" : "alert",
+                    reason: $"{at}: {Summarize(findings)}", rule: ProxyRules.PoisonedTool, tool: tool);
             }
 
-            await _audit.RecordAsync("message", ProxyAudit.ServerToClient, RequestMethods.ToolsCall, id, "allow", ct, tool: tool, details: Size(frame));
-            if (!strip || flagged.Count == 0)
-            {
-                return frame;
-            }
-
-            return Rewrite(document.RootElement, (w, r) =>
-            {
-                foreach (var property in r.EnumerateObject())
-                {
-                    if (!property.NameEquals("content"u8))
-                    {
-                        property.WriteTo(w);
-                        continue;
-                    }
-
-                    w.WriteStartArray("content");
-                    var i = 0;
-                    foreach (var item in property.Value.EnumerateArray())
-                    {
-                        if (flagged.TryGetValue(i++, out var findings))
-                        {
-                            w.WriteStartObject();
-                            w.WriteString("type", "text");
-                            w.WriteString("text", $"[McpGuard removed this output: it was flagged as instructions injected by the tool ({Summarize(findings)})]");
-                            w.WriteEndObject();
-                        }
-                        else
-                        {
-                            item.WriteTo(w);
-                        }
-                    }
-
-                    w.WriteEndArray();
-                }
-            });
+            _audit.Record("message", ProxyAudit.ServerToClient, RequestMethods.ToolsCall, id, "allow", tool: tool, details: Size(frame));
+            return !strip || flagged.Count == 0 ? frame : StripFlagged(frame, flagged);
         }
+    }
+
+    private sealed record FlaggedText(StructuredPath[] Path, IReadOnlyList<Finding> Findings);
+
+    /// <summary>The text a content item shows the model: a text item's text or an embedded text resource's text.</summary>
+    private static string? ContentText(JsonElement item)
+    {
+        if (item.ValueKind != JsonValueKind.Object)
+        {
+            return null;
+        }
+
+        if (item.TryGetProperty("text", out var text) && text.ValueKind == JsonValueKind.String)
+        {
+            return text.GetString();
+        }
+
+        return item.TryGetProperty("resource", out var resource) && resource.ValueKind == JsonValueKind.Object
+            && resource.TryGetProperty("text", out var resourceText) && resourceText.ValueKind == JsonValueKind.String
+            ? resourceText.GetString()
+            : null;
+    }
+
+    /// <summary>Scans every string value under <paramref name="element"/> (depth is bounded by the strict parse).</summary>
+    private void ScanStrings(JsonElement element, List<StructuredPath> path, string where, List<FlaggedText> flagged)
+    {
+        switch (element.ValueKind)
+        {
+            case JsonValueKind.String:
+                if (_services.Scanner!.ScanText(element.GetString()!, where, Server) is { Count: > 0 } findings)
+                {
+                    flagged.Add(new FlaggedText([.. path], findings));
+                }
+
+                return;
+
+            case JsonValueKind.Object:
+                foreach (var property in element.EnumerateObject())
+                {
+                    path.Add(StructuredPath.Member(property.Name));
+                    ScanStrings(property.Value, path, where, flagged);
+                    path.RemoveAt(path.Count - 1);
+                }
+
+                return;
+
+            case JsonValueKind.Array:
+                var index = 0;
+                foreach (var item in element.EnumerateArray())
+                {
+                    path.Add(StructuredPath.Item(index++));
+                    ScanStrings(item, path, where, flagged);
+                    path.RemoveAt(path.Count - 1);
+                }
+
+                return;
+        }
+    }
+
+    /// <summary>Copies the answer with each flagged part replaced by a notice (rare path: a tree copy is fine here).</summary>
+    private static byte[] StripFlagged(ReadOnlyMemory<byte> frame, List<FlaggedText> flagged)
+    {
+        var root = JsonNode.Parse(frame.Span)!;
+        var result = root["result"]!;
+        foreach (var (path, findings) in flagged)
+        {
+            var notice = $"[McpGuard removed this output: it was flagged as instructions injected by the tool ({Summarize(findings)})]";
+            var parent = result;
+            for (var i = 0; i < path.Length - 1; i++)
+            {
+                parent = path[i].Get(parent);
+            }
+
+            // A whole content item becomes a text notice; a structured string keeps its place and type.
+            var isContentItem = path.Length == 2 && path[0].Name == "content";
+            path[^1].Set(parent, isContentItem ? new JsonObject { ["type"] = "text", ["text"] = notice } : JsonValue.Create(notice));
+        }
+
+        return System.Text.Encoding.UTF8.GetBytes(root.ToJsonString());
     }
 
     /// <summary>Strict parse of an inspected answer (duplicate keys refused); on failure the client gets an error instead.</summary>
@@ -267,7 +324,7 @@ internal sealed partial class GuardSession
     /// <summary>The server's answer to a pending request is refused: the client gets an error for that id instead.</summary>
     private async ValueTask RejectAnswerAsync(JsonRpcId id, string reason, CancellationToken ct)
     {
-        await _audit.RecordAsync("decision", ProxyAudit.ServerToClient, null, id, "block", ct, reason: reason, rule: ProxyRules.FrameRejected);
+        _audit.Record("decision", ProxyAudit.ServerToClient, null, id, "block", reason: reason, rule: ProxyRules.FrameRejected);
         Warn("rejected an answer from the server: " + reason);
         await WriteErrorAsync(_toClient, id, GuardErrorCodes.ServerUnavailable, "McpGuard: the server sent an invalid answer (" + reason + ")", ct);
     }
@@ -293,7 +350,7 @@ internal sealed partial class GuardSession
                 var id = JsonRpcId.FromString(InternalIdPrefix + Interlocked.Increment(ref _internalIds));
                 var waiter = new TaskCompletionSource<byte[]>(TaskCreationOptions.RunContinuationsAsynchronously);
                 _internalRequests[id] = waiter;
-                await _audit.RecordAsync("message", ProxyAudit.ProxyToServer, RequestMethods.ToolsList, id, "allow", ct, reason: "pin check before tools/call");
+                _audit.Record("message", ProxyAudit.ProxyToServer, RequestMethods.ToolsList, id, "allow", reason: "pin check before tools/call");
                 var pageCursor = cursor;
                 await _toServer.WriteAsync(w =>
                 {

@@ -52,9 +52,9 @@ internal sealed partial class GuardSession
         var readOptions = new StreamPipeReaderOptions(bufferSize: 65536, minimumReadSize: 16384, leaveOpen: true);
         _clientReader = new FrameReader(PipeReader.Create(clientInput, readOptions), _limits.MaxFrameBytes);
         _serverReader = new FrameReader(PipeReader.Create(server.StandardOutput, readOptions), _limits.MaxFrameBytes);
-        _toClient = new FrameWriter(PipeWriter.Create(clientOutput, new StreamPipeWriterOptions(leaveOpen: true)));
-        _toServer = new FrameWriter(PipeWriter.Create(server.StandardInput, new StreamPipeWriterOptions(leaveOpen: false)));
         _audit = new ProxyAudit(services.Audit, services.Redactor, options.ServerName, services.Time);
+        _toClient = new FrameWriter(PipeWriter.Create(clientOutput, new StreamPipeWriterOptions(leaveOpen: true)), _audit.WhenCommittedAsync);
+        _toServer = new FrameWriter(PipeWriter.Create(server.StandardInput, new StreamPipeWriterOptions(leaveOpen: false)), _audit.WhenCommittedAsync);
         _pins = new PinGate(options.Pins);
         _stderr = new StderrRelay(server.StandardError, services.Diagnostics, _limits.StderrTailLines);
     }
@@ -113,14 +113,15 @@ internal sealed partial class GuardSession
         serverCts.Cancel();
         await Quietly(stderrTask);
         var tail = _stderr.Tail.Select(_services.Redactor.Redact).ToList();
-        await Quietly(_audit.RecordAsync("process", null, null, null, end == SessionEnd.ServerExited && exitCode != 0 ? "error" : "info", CancellationToken.None,
+        _audit.Record("process", null, null, null, end == SessionEnd.ServerExited && exitCode != 0 ? "error" : "info",
             reason: end == SessionEnd.ClientDisconnected ? "client disconnected; server stopped" : "server exited on its own",
             details: new JsonObject
             {
                 ["exitCode"] = exitCode,
                 ["stderrTail"] = new JsonArray([.. tail.Select(l => (JsonNode?)JsonValue.Create(l))]),
-            }).AsTask());
+            });
         await _toClient.CompleteAsync();
+        await Quietly(_audit.WhenCommittedAsync(CancellationToken.None).AsTask());
         return new SessionResult(end, exitCode, tail);
     }
 
@@ -154,6 +155,9 @@ internal sealed partial class GuardSession
         {
             await reader.RunAsync((frame, status) => handler(frame, status, cancellationToken), async () =>
             {
+                // Commit once per read buffer even when nothing is forwarded (a refused frame's event), so no event
+                // waits for the next message to be written.
+                await _audit.WhenCommittedAsync(cancellationToken);
                 await _toServer.FlushAsync(cancellationToken);
                 await _toClient.FlushAsync(cancellationToken);
             }, cancellationToken);
@@ -207,7 +211,7 @@ internal sealed partial class GuardSession
                 return;
 
             case FrameKind.Notification:
-                await _audit.RecordAsync("message", ProxyAudit.ClientToServer, envelope.Method, null, "allow", ct, details: Size(frame));
+                _audit.Record("message", ProxyAudit.ClientToServer, envelope.Method, null, "allow", details: Size(frame));
                 await _toServer.WriteAsync(frame, ct);
                 return;
 
@@ -216,12 +220,12 @@ internal sealed partial class GuardSession
                 var id = envelope.Id!.Value;
                 if (!_serverRequests.TryRemove(id, out var method))
                 {
-                    await _audit.RecordAsync("decision", ProxyAudit.ClientToServer, null, id, "block", ct,
+                    _audit.Record("decision", ProxyAudit.ClientToServer, null, id, "block",
                         reason: "response with an id the server never used (or already answered); dropped", rule: ProxyRules.FrameRejected);
                     return;
                 }
 
-                await _audit.RecordAsync("message", ProxyAudit.ClientToServer, method, id, "allow", ct, details: Size(frame));
+                _audit.Record("message", ProxyAudit.ClientToServer, method, id, "allow", details: Size(frame));
                 await _toServer.WriteAsync(frame, ct);
                 return;
         }
@@ -264,11 +268,11 @@ internal sealed partial class GuardSession
         {
             // Pagination: only a request without a cursor starts a new set of definitions.
             firstPage = !ParamsHas(frame, "cursor"u8);
-            await _audit.RecordAsync("message", ProxyAudit.ClientToServer, method, id, "allow", ct, details: Size(frame));
+            _audit.Record("message", ProxyAudit.ClientToServer, method, id, "allow", details: Size(frame));
         }
         else
         {
-            await _audit.RecordAsync("message", ProxyAudit.ClientToServer, method, id, "allow", ct, details: Size(frame));
+            _audit.Record("message", ProxyAudit.ClientToServer, method, id, "allow", details: Size(frame));
         }
 
         // Registered before forwarding: the answer may come back before WriteAsync returns.
@@ -321,7 +325,7 @@ internal sealed partial class GuardSession
             var details = new JsonObject { ["bytes"] = frame.Length, ["arguments"] = argumentsNode?.DeepClone() };
             if (!decision.Forward)
             {
-                await _audit.RecordAsync("tool-call", ProxyAudit.ClientToServer, RequestMethods.ToolsCall, id, "block", ct,
+                _audit.Record("tool-call", ProxyAudit.ClientToServer, RequestMethods.ToolsCall, id, "block",
                     reason: decision.Reason, rule: decision.Rule, tool: tool, details: details);
                 Warn($"blocked call to tool '{tool}': {decision.Reason}");
                 await WriteErrorAsync(_toClient, id, GuardErrorCodes.Blocked, $"McpGuard blocked this call ({decision.Rule?.Id}): {decision.Reason}", ct);
@@ -333,7 +337,7 @@ internal sealed partial class GuardSession
                 Warn($"alert on call to tool '{tool}': {decision.Reason}");
             }
 
-            await _audit.RecordAsync("tool-call", ProxyAudit.ClientToServer, RequestMethods.ToolsCall, id, decision.IsAlert ? "alert" : "allow", ct,
+            _audit.Record("tool-call", ProxyAudit.ClientToServer, RequestMethods.ToolsCall, id, decision.IsAlert ? "alert" : "allow",
                 reason: decision.Reason, rule: decision.Rule, tool: tool, details: details);
             return (tool, argumentsNode);
         }
@@ -401,13 +405,13 @@ internal sealed partial class GuardSession
                 var id = envelope.Id!.Value;
                 if (_serverRequests.Count >= _limits.MaxRequestsInFlight || !_serverRequests.TryAdd(id, envelope.Method!))
                 {
-                    await _audit.RecordAsync("decision", ProxyAudit.ServerToClient, envelope.Method, id, "block", ct,
+                    _audit.Record("decision", ProxyAudit.ServerToClient, envelope.Method, id, "block",
                         reason: "duplicate request id or too many server requests in flight", rule: ProxyRules.FrameRejected);
                     await WriteErrorAsync(_toServer, id, GuardErrorCodes.TooManyRequests, "McpGuard: duplicate request id or too many requests in flight", ct);
                     return;
                 }
 
-                await _audit.RecordAsync("message", ProxyAudit.ServerToClient, envelope.Method, id, "allow", ct, details: Size(frame));
+                _audit.Record("message", ProxyAudit.ServerToClient, envelope.Method, id, "allow", details: Size(frame));
                 await _toClient.WriteAsync(frame, ct);
                 return;
 
@@ -417,7 +421,7 @@ internal sealed partial class GuardSession
                     _pins.Invalidate();
                 }
 
-                await _audit.RecordAsync("message", ProxyAudit.ServerToClient, envelope.Method, null, "allow", ct, details: Size(frame));
+                _audit.Record("message", ProxyAudit.ServerToClient, envelope.Method, null, "allow", details: Size(frame));
                 await _toClient.WriteAsync(frame, ct);
                 return;
 
@@ -438,7 +442,7 @@ internal sealed partial class GuardSession
 
         if (!_clientRequests.TryRemove(id, out var pending))
         {
-            await _audit.RecordAsync("decision", ProxyAudit.ServerToClient, null, id, "block", ct,
+            _audit.Record("decision", ProxyAudit.ServerToClient, null, id, "block",
                 reason: "response with an id the client never used, already answered or timed out; dropped", rule: ProxyRules.FrameRejected);
             return;
         }
@@ -471,7 +475,7 @@ internal sealed partial class GuardSession
         }
         else
         {
-            await _audit.RecordAsync("message", ProxyAudit.ServerToClient, pending.Method, id, envelope.Kind == FrameKind.Error ? "error" : "allow", ct,
+            _audit.Record("message", ProxyAudit.ServerToClient, pending.Method, id, envelope.Kind == FrameKind.Error ? "error" : "allow",
                 tool: pending.Tool, details: Size(frame));
         }
 
@@ -541,7 +545,7 @@ internal sealed partial class GuardSession
 
     private async ValueTask RejectClientFrameAsync(JsonRpcId? id, int code, string reason, CancellationToken ct)
     {
-        await _audit.RecordAsync("decision", ProxyAudit.ClientToServer, null, id, "block", ct, reason: reason, rule: ProxyRules.FrameRejected);
+        _audit.Record("decision", ProxyAudit.ClientToServer, null, id, "block", reason: reason, rule: ProxyRules.FrameRejected);
         await WriteErrorAsync(_toClient, id, code, "McpGuard rejected this message: " + reason, ct);
     }
 
@@ -551,7 +555,7 @@ internal sealed partial class GuardSession
     /// </summary>
     private async ValueTask RejectServerFrameAsync(JsonRpcId? id, string reason, CancellationToken ct)
     {
-        await _audit.RecordAsync("decision", ProxyAudit.ServerToClient, null, id, "block", ct, reason: reason, rule: ProxyRules.FrameRejected);
+        _audit.Record("decision", ProxyAudit.ServerToClient, null, id, "block", reason: reason, rule: ProxyRules.FrameRejected);
         Warn("rejected a frame from the server: " + reason);
         if (id is { } known && _clientRequests.TryRemove(known, out var pending))
         {
@@ -653,7 +657,7 @@ internal sealed partial class GuardSession
                     _services.Calls.End(Server, id.ToString());
                 }
 
-                await _audit.RecordAsync("decision", null, pending.Method, id, "error", ct, reason: reason, tool: pending.Tool);
+                _audit.Record("decision", null, pending.Method, id, "error", reason: reason, tool: pending.Tool);
                 await Quietly(WriteErrorAsync(_toClient, id, GuardErrorCodes.ServerUnavailable, "McpGuard: " + reason, ct).AsTask());
             }
         }
@@ -691,7 +695,7 @@ internal sealed partial class GuardSession
                 }
 
                 var reason = $"no answer from the server within {_limits.RequestTimeout.TotalSeconds:0} s";
-                await _audit.RecordAsync("decision", null, pending.Method, id, "error", CancellationToken.None, reason: reason, tool: pending.Tool);
+                _audit.Record("decision", null, pending.Method, id, "error", reason: reason, tool: pending.Tool);
                 await WriteErrorAsync(_toClient, id, GuardErrorCodes.Timeout, "McpGuard: " + reason, CancellationToken.None);
 
                 // Tell the server too, so it can stop the work; its late answer will be dropped as an unknown id.

@@ -1,6 +1,7 @@
 using System.Text.RegularExpressions;
 using Tomlyn;
 using Tomlyn.Model;
+using Tomlyn.Serialization;
 
 namespace McpGuard.Verify.Discovery;
 
@@ -27,7 +28,7 @@ internal sealed class CodexConfig : IMcpClientConfig
         TomlTable model;
         try
         {
-            model = TomlSerializer.Deserialize<TomlTable>(text) ?? new TomlTable();
+            model = TomlSerializer.Deserialize(text, CodexTomlContext.Default.TomlTable) ?? new TomlTable();
         }
         catch (TomlException ex)
         {
@@ -96,3 +97,7 @@ internal sealed class CodexConfig : IMcpClientConfig
 
     private static string FirstLine(string message) => message.Split('\n')[0].Trim();
 }
+
+/// <summary>Source-generated TOML metadata for the untyped model: the reflection path does not survive Native AOT.</summary>
+[TomlSerializable(typeof(TomlTable))]
+internal sealed partial class CodexTomlContext : TomlSerializerContext;

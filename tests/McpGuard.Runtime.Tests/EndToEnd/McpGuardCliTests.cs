@@ -37,6 +37,14 @@ public sealed class McpGuardCliTests
         return result;
     }
 
+    /// <summary>Reads the hash-chained store the way a user would: `mcpguard audit export --format jsonl`.</summary>
+    internal static async Task<List<JsonNode>> AuditEventsAsync(string audit)
+    {
+        var export = await RunAsync("dotnet", Guard("audit", "export", "--format", "jsonl", "--audit", audit));
+        Assert.True(export.Code == 0, export.Err);
+        return [.. export.Out.Split('\n', StringSplitOptions.RemoveEmptyEntries).Select(l => JsonNode.Parse(l)!)];
+    }
+
     internal static JsonObject Call(JsonObject result, string name) =>
         result["calls"]!.AsArray().Single(c => c!["name"]!.ToString() == name)!.AsObject();
 
@@ -71,10 +79,7 @@ public sealed class McpGuardCliTests
         Assert.Contains("hello from fs", Call(result, "read_text_file")["text"]!.ToString());
         Assert.False((bool)Call(result, "write_file")["ok"]!);
 
-        // Read the hash-chained store the way a user would: export it as JSON lines.
-        var export = await RunAsync("dotnet", Guard("audit", "export", "--format", "jsonl", "--audit", audit));
-        Assert.True(export.Code == 0, export.Err);
-        var events = export.Out.Split('\n', StringSplitOptions.RemoveEmptyEntries).Select(l => JsonNode.Parse(l)!).ToList();
+        var events = await AuditEventsAsync(audit);
         Assert.Contains(events, e => e["kind"]!.ToString() == "tool-call" && e["tool"]!.ToString() == "read_text_file" && e["decision"]!.ToString() == "allow");
         Assert.Contains(events, e => e["tool"]?.ToString() == "write_file" && e["decision"]!.ToString() == "block" && e["ruleId"]!.ToString() == "MCPG501");
         Assert.Contains(events, e => e["kind"]!.ToString() == "process");

@@ -66,10 +66,7 @@ public sealed class RunKillTests
         guard.Kill(entireProcessTree: true); // SIGKILL: no chance to flush anything
         await guard.WaitForExitAsync(Ct);
 
-        var export = await McpGuardCliTests.RunAsync("dotnet", McpGuardCliTests.Guard("audit", "export", "--format", "jsonl", "--audit", audit));
-        Assert.True(export.Code == 0, export.Err);
-        var responses = export.Out.Split('\n', StringSplitOptions.RemoveEmptyEntries)
-            .Select(l => JsonNode.Parse(l)!)
+        var responses = (await McpGuardCliTests.AuditEventsAsync(audit))
             .Where(e => e["direction"]?.ToString() == "server-to-client" && e["requestId"] is not null)
             .Select(e => e["requestId"]!.ToString())
             .ToHashSet(StringComparer.Ordinal);

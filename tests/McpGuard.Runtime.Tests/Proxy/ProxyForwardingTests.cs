@@ -79,6 +79,107 @@ public sealed class ProxyForwardingTests
         Assert.Equal("""{"jsonrpc":"2.0","id":1,"method":"ping"}""", await received);
     }
 
+    [Fact]
+    public async Task Audit_PipelinedFrames_ShareOneCommitWait_AndNoneIsForwardedBeforeIt()
+    {
+        var sink = new ManualCommitSink();
+        await using var h = new ProxyHarness(services: new GuardServices { Audit = sink, Redactor = new FakeRedactor() });
+        await h.ClientSendAsync("""{"jsonrpc":"2.0","id":1,"method":"ping"}""" + "\n" + """{"jsonrpc":"2.0","method":"notifications/x"}""" + "\n"
+            + """{"jsonrpc":"2.0","id":2,"method":"ping"}""");
+
+        // All three events are queued without waiting for each other's commit (group commit)...
+        await sink.WaitForAppendsAsync(3);
+        var received = h.ServerReceiveAsync();
+        await Task.WhenAny(received, Task.Delay(200, TestContext.Current.CancellationToken));
+        Assert.False(received.IsCompleted, "a frame was forwarded before its audit event was committed");
+
+        // ...and nothing leaves until every one of them is committed.
+        sink.Commit(2);
+        await Task.WhenAny(received, Task.Delay(200, TestContext.Current.CancellationToken));
+        Assert.False(received.IsCompleted, "a frame was forwarded while an earlier event of its batch was uncommitted");
+        sink.Commit(1);
+        Assert.Equal("""{"jsonrpc":"2.0","id":1,"method":"ping"}""", await received);
+        Assert.Equal("""{"jsonrpc":"2.0","method":"notifications/x"}""", await h.ServerReceiveAsync());
+        Assert.Equal("""{"jsonrpc":"2.0","id":2,"method":"ping"}""", await h.ServerReceiveAsync());
+        sink.CommitFromNowOn();
+    }
+
+    [Fact]
+    public async Task Audit_CommitFails_FrameIsNeverForwarded_NorAnyLaterOne()
+    {
+        var sink = new ManualCommitSink();
+        var h = new ProxyHarness(services: new GuardServices { Audit = sink, Redactor = new FakeRedactor() });
+        await h.ClientSendAsync("""{"jsonrpc":"2.0","id":1,"method":"ping"}""");
+        await sink.WaitForAppendsAsync(1);
+        sink.Fail(1);
+        await h.ClientSendAsync("""{"jsonrpc":"2.0","id":2,"method":"ping"}""");
+        await h.ClientCloseAsync();
+
+        // The session ends on the audit failure; the server's stdin closes without a single forwarded frame.
+        Assert.Null(await h.ServerReceiveAsync());
+        await Assert.ThrowsAsync<Audit.AuditWriteException>(async () => await h.Session.WaitAsync(TimeSpan.FromSeconds(20), TestContext.Current.CancellationToken));
+    }
+
+    /// <summary>An audit sink whose commits the test completes (or fails) by hand, in order.</summary>
+    private sealed class ManualCommitSink : Audit.IAuditSink
+    {
+        private readonly List<TaskCompletionSource> _pending = [];
+        private readonly SemaphoreSlim _appended = new(0);
+        private int _settled;
+        private bool _auto;
+
+        public ValueTask AppendAsync(Audit.AuditEvent auditEvent, CancellationToken cancellationToken = default)
+        {
+            var done = new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously);
+            lock (_pending)
+            {
+                _pending.Add(done);
+                if (_auto)
+                {
+                    Settle(_pending.Count - _settled, t => t.TrySetResult());
+                }
+            }
+
+            _appended.Release();
+            return new ValueTask(done.Task);
+        }
+
+        public async Task WaitForAppendsAsync(int count)
+        {
+            for (var i = 0; i < count; i++)
+            {
+                Assert.True(await _appended.WaitAsync(TimeSpan.FromSeconds(20), TestContext.Current.CancellationToken), "audit event not appended");
+            }
+        }
+
+        public void Commit(int count) => Settle(count, t => t.TrySetResult());
+
+        /// <summary>Commits what is pending and every later event at once (so the session can shut down).</summary>
+        public void CommitFromNowOn()
+        {
+            lock (_pending)
+            {
+                _auto = true;
+                Settle(_pending.Count - _settled, t => t.TrySetResult());
+            }
+        }
+
+        public void Fail(int count) => Settle(count, t => t.TrySetException(new Audit.AuditWriteException("disk full")));
+
+        private void Settle(int count, Action<TaskCompletionSource> settle)
+        {
+            lock (_pending)
+            {
+                for (var i = 0; i < count; i++)
+                {
+                    settle(_pending[_settled++]);
+                }
+            }
+        }
+
+        public ValueTask DisposeAsync() => ValueTask.CompletedTask;
+    }
+
     private sealed class GatedAuditSink : Audit.IAuditSink
     {
         private readonly TaskCompletionSource _release = new(TaskCreationOptions.RunContinuationsAsynchronously);

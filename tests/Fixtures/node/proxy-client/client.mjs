@@ -24,7 +24,13 @@ try {
   for (const call of calls) {
     try {
       const result = await client.callTool({ name: call.name, arguments: call.args });
-      out.calls.push({ name: call.name, ok: true, text: (result.content ?? []).map((c) => c.text ?? "").join("") });
+      out.calls.push({
+        name: call.name,
+        ok: true,
+        text: (result.content ?? []).map((c) => c.text ?? "").join(""),
+        resources: (result.content ?? []).filter((c) => c.resource).map((c) => c.resource.text ?? ""),
+        structured: result.structuredContent,
+      });
     } catch (e) {
       out.calls.push({ name: call.name, ok: false, code: e.code, error: String(e.message) });
     }
