@@ -37,12 +37,18 @@ internal sealed class EgressOptions
         Description = "NAME@HOST:HEADER: the server gets a placeholder in env var NAME; the egress proxy puts McpGuard's own value of NAME into HEADER only on HOST (repeatable).",
     };
 
+    public Option<string[]> KnownAddress { get; } = new("--egress-known-address")
+    {
+        Description = "An email address the server may send in request bodies without a tool call naming it (for example a fixed Reply-To; repeatable). Mail recipients are still checked against the calls.",
+    };
+
     public EgressOptions AddTo(Command command)
     {
         command.Add(AllowHost);
         command.Add(Resolve);
         command.Add(TrustCa);
         command.Add(Secret);
+        command.Add(KnownAddress);
         return this;
     }
 
@@ -94,6 +100,7 @@ internal sealed class EgressOptions
             Server = server,
             AllowedHosts = [.. parse.GetValue(AllowHost) ?? []],
             Secrets = [.. (parse.GetValue(Secret) ?? []).Select(s => ParseSecret(s, context))],
+            KnownAddresses = [.. parse.GetValue(KnownAddress) ?? []],
         };
         EgressPolicyValidator.ThrowIfInvalid(policy);
 

@@ -39,6 +39,7 @@ internal sealed partial class EgressInspector(EgressPolicy policy, CredentialPla
         }
 
         IReadOnlyList<MailRecipient> recipients = [];
+        IReadOnlyList<string> senders = [];
         string? profileName = null;
         var profile = MailApiProfiles.Find(request);
         if (profile is not null)
@@ -47,6 +48,7 @@ internal sealed partial class EgressInspector(EgressPolicy policy, CredentialPla
             try
             {
                 recipients = profile.GetRecipients(request);
+                senders = profile.GetSenders(request);
             }
             catch (MailApiFormatException ex)
             {
@@ -80,17 +82,20 @@ internal sealed partial class EgressInspector(EgressPolicy policy, CredentialPla
 
         if (request.Body.Length > 0)
         {
-            ScanBody(request, calls, recipients, flags);
+            ScanBody(request, calls, recipients, senders, flags);
         }
 
         return new EgressVerdict { Allowed = true, Profile = profileName, Recipients = recipients, Flags = flags };
     }
 
     /// <summary>Generic rule: addresses and secrets in the body that neither the calls nor the policy account for.</summary>
-    private void ScanBody(EgressRequest request, CallArguments calls, IReadOnlyList<MailRecipient> recipients, List<EgressFlag> flags)
+    private void ScanBody(EgressRequest request, CallArguments calls, IReadOnlyList<MailRecipient> recipients, IReadOnlyList<string> senders, List<EgressFlag> flags)
     {
         var text = Encoding.UTF8.GetString(request.Body);
-        var checkedRecipients = recipients.Select(r => CallArguments.NormalizeAddress(r.Address)).ToHashSet(StringComparer.Ordinal);
+        // Recipients were already checked against the calls above; the mail API's own sender field is not a destination.
+        var checkedRecipients = recipients.Select(r => CallArguments.NormalizeAddress(r.Address))
+            .Concat(senders.Select(CallArguments.NormalizeAddress))
+            .ToHashSet(StringComparer.Ordinal);
         var strayAddresses = CallArguments.FindAddresses(text)
             .Where(a => !checkedRecipients.Contains(a) && !_knownAddresses.Contains(a) && !calls.ContainsAddress(a))
             .Distinct(StringComparer.Ordinal)

@@ -44,6 +44,25 @@ public sealed class EgressInspectorTests
         Assert.Empty(verdict.Flags);
     }
 
+    [Theory]
+    [InlineData("api.postmarkapp.com", "/email", """{"From":"Billing <billing@shop.example>","To":"alice@example.com","ReplyTo":"replies@evil.test"}""")]
+    [InlineData("api.sendgrid.com", "/v3/mail/send", """{"personalizations":[{"to":[{"email":"alice@example.com"}]}],"from":{"email":"billing@shop.example"},"reply_to":{"email":"replies@evil.test"}}""")]
+    [InlineData("api.resend.com", "/emails", """{"from":"billing@shop.example","to":["alice@example.com"],"reply_to":"replies@evil.test"}""")]
+    [InlineData("email.eu-west-1.amazonaws.com", "/v2/email/outbound-emails", """{"FromEmailAddress":"billing@shop.example","Destination":{"ToAddresses":["alice@example.com"]},"ReplyToAddresses":["replies@evil.test"]}""")]
+    [InlineData("graph.microsoft.com", "/v1.0/me/sendMail", """{"message":{"from":{"emailAddress":{"address":"billing@shop.example"}},"toRecipients":[{"emailAddress":{"address":"alice@example.com"}}],"replyTo":[{"emailAddress":{"address":"replies@evil.test"}}]}}""")]
+    public void Inspect_ConfiguredSenderNotInArguments_NotFlaggedButReplyToIs(string host, string path, string body)
+    {
+        var policy = s_policy with { AllowedHosts = [host], KnownAddresses = [] };
+
+        var verdict = Inspector(policy).Inspect(EgressMailApiProfileTests.Request(host, path, body), Args("alice@example.com"));
+
+        Assert.True(verdict.Allowed);
+        var flag = Assert.Single(verdict.Flags);
+        Assert.Equal("MCPG605", flag.Rule.Id);
+        Assert.Contains("replies@evil.test", flag.Message, StringComparison.Ordinal);
+        Assert.DoesNotContain("billing@shop.example", flag.Message, StringComparison.Ordinal);
+    }
+
     [Fact]
     public void Inspect_RecipientOnlyAsSubstringOfArgumentAddress_Blocked()
     {

@@ -10,6 +10,8 @@ namespace McpGuard.Runtime.Egress.MailApis;
 internal sealed class GraphSendMailProfile()
     : JsonRecipientFieldsProfile("microsoft-graph", "graph.microsoft.com", "toRecipients", "ccRecipients", "bccRecipients")
 {
+    protected override IReadOnlyCollection<string> SenderFields { get; } = ["from"];
+
     public override IReadOnlyList<MailRecipient> GetRecipients(EgressRequest request)
     {
         if (request.ContentType is { } type && type.StartsWith("text/plain", StringComparison.OrdinalIgnoreCase))

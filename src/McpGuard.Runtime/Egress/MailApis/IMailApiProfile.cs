@@ -16,6 +16,13 @@ internal interface IMailApiProfile
     /// the proxy then blocks the request, because recipients it cannot see cannot be checked (fail closed).
     /// </summary>
     IReadOnlyList<MailRecipient> GetRecipients(EgressRequest request);
+
+    /// <summary>
+    /// The sender addresses (From) of a request that <see cref="GetRecipients"/> accepted. A sender receives nothing,
+    /// and these APIs only send from identities verified on the account, so the server's configured From address is
+    /// not an exfiltration channel: the generic unexpected-address rule (MCPG605) skips it. Reply-To is not a sender.
+    /// </summary>
+    IReadOnlyList<string> GetSenders(EgressRequest request) => [];
 }
 
 /// <summary>A recipient and where it was found (e.g. "Bcc", "personalizations.bcc", "MIME To").</summary>

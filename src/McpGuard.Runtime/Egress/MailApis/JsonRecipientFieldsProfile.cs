@@ -18,4 +18,28 @@ internal abstract class JsonRecipientFieldsProfile(string name, string host, par
         MailParsing.CollectJsonRecipients(document.RootElement, fields, recipients);
         return recipients;
     }
+
+    /// <summary>The field names that hold the sender (for example "From"); none by default.</summary>
+    protected virtual IReadOnlyCollection<string> SenderFields => [];
+
+    public IReadOnlyList<string> GetSenders(EgressRequest request)
+    {
+        if (SenderFields.Count == 0)
+        {
+            return [];
+        }
+
+        var senders = new List<MailRecipient>();
+        try
+        {
+            using var document = MailParsing.ParseJson(request.Body);
+            MailParsing.CollectJsonRecipients(document.RootElement, SenderFields, senders);
+        }
+        catch (MailApiFormatException)
+        {
+            // An unreadable From only means the generic rule sees the address too: it flags, it never passes anything.
+        }
+
+        return [.. senders.Select(s => s.Address)];
+    }
 }

@@ -5,4 +5,7 @@ namespace McpGuard.Runtime.Egress.MailApis;
 /// /email/batchWithTemplates ({"Messages": [...]}). To, Cc and Bcc are comma-separated strings with "Name &lt;addr&gt;" forms.
 /// Every POST body on the host is parsed, so a new send endpoint cannot skip the check.
 /// </summary>
-internal sealed class PostmarkProfile() : JsonRecipientFieldsProfile("postmark", "api.postmarkapp.com", "To", "Cc", "Bcc");
+internal sealed class PostmarkProfile() : JsonRecipientFieldsProfile("postmark", "api.postmarkapp.com", "To", "Cc", "Bcc")
+{
+    protected override IReadOnlyCollection<string> SenderFields { get; } = ["From"];
+}

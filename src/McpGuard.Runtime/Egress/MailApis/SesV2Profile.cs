@@ -11,6 +11,7 @@ namespace McpGuard.Runtime.Egress.MailApis;
 internal sealed partial class SesV2Profile : IMailApiProfile
 {
     private static readonly string[] s_fields = ["ToAddresses", "CcAddresses", "BccAddresses"];
+    private static readonly string[] s_senderFields = ["FromEmailAddress"];
 
     public string Name => "amazon-ses-v2";
 
@@ -24,6 +25,14 @@ internal sealed partial class SesV2Profile : IMailApiProfile
         MailParsing.CollectJsonRecipients(document.RootElement, s_fields, recipients);
         CollectRaw(document.RootElement, recipients);
         return recipients;
+    }
+
+    public IReadOnlyList<string> GetSenders(EgressRequest request)
+    {
+        using var document = MailParsing.ParseJson(request.Body);
+        var senders = new List<MailRecipient>();
+        MailParsing.CollectJsonRecipients(document.RootElement, s_senderFields, senders);
+        return [.. senders.Select(s => s.Address)];
     }
 
     private static void CollectRaw(JsonElement element, List<MailRecipient> into)
