@@ -926,12 +926,17 @@ internal sealed partial class JsFileWalker
             return;
         }
 
-        var p = s_sensitivePaths.First(candidate => text.AsSpan(index).StartsWith(candidate, StringComparison.OrdinalIgnoreCase));
+        var p = SensitivePathAt(text, index);
         AddFact(FactKind.FilePath, p, at);
         _frame.Sensitive ??= ($"a credential file ({p.Trim('/', '\\')})", at);
         AddFinding(AnalysisRules.SensitiveFileRead, $"{Where()} refers to '{Short(text)}', a file that holds credentials.", at,
             new JsonObject { ["path"] = Short(text) }, dedupeOn: p);
     }
+
+    // A lambda over `text` inside CheckSensitivePath would make the compiler allocate its closure at every call of
+    // that method (once per string literal of the file), not only when a path is found.
+    private static string SensitivePathAt(string text, int index) =>
+        s_sensitivePaths.First(candidate => text.AsSpan(index).StartsWith(candidate, StringComparison.OrdinalIgnoreCase));
 
     private void CheckTextObfuscation()
     {
