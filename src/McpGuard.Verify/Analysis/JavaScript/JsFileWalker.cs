@@ -79,13 +79,26 @@ internal sealed partial class JsFileWalker
     private int _bigCharCodeCalls;
     private int _firstObfuscationLine;
 
-    private sealed class Frame(string? handler, Frame? parent)
+    private sealed class Frame
     {
-        public string? Handler { get; } = handler ?? parent?.Handler;
+        public string? Handler { get; private set; }
         public string? NetworkSink { get; set; }
         /// <summary>The first sensitive source read in this function (only the first is reported); no list per function.</summary>
         public (string What, Node At)? Sensitive { get; set; }
+
+        /// <summary>Makes this (new or reused) frame the frame of a function inside <paramref name="parent"/>.</summary>
+        public Frame Open(string? handler, Frame? parent)
+        {
+            Handler = handler ?? parent?.Handler;
+            NetworkSink = null;
+            Sensitive = null;
+            return this;
+        }
     }
+
+    // Closed frames are reused: a bundle has hundreds of thousands of functions, but only as many frames are open at
+    // once as functions are nested, and nothing keeps a frame after its function is closed.
+    private readonly Stack<Frame> _spareFrames = new();
 
     private Frame _frame;
     private string? _caseLabel;
@@ -97,14 +110,22 @@ internal sealed partial class JsFileWalker
         _ownDomains = ownDomains;
         _result = result;
         _folder = new ConstantFolder(_constants);
-        _frame = new Frame(null, null);
+        _frame = new Frame().Open(null, null);
     }
 
     public void Run(Acornima.Ast.Program program)
     {
-        var collected = new Collected();
-        collected.Walk(program);
-        PrePass(collected);
+        var collected = Collected.Rent();
+        try
+        {
+            collected.Walk(program);
+            PrePass(collected);
+        }
+        finally
+        {
+            collected.Return();
+        }
+
         Visit(program);
         CloseFrame(_frame);
         CheckTextObfuscation();
@@ -119,7 +140,35 @@ internal sealed partial class JsFileWalker
     /// </summary>
     internal sealed class Collected
     {
+        // Lists up to this many entries are kept for the thread's next file (≈ 1.5 MB of arrays each at the cap), so
+        // their growth is not paid again per file; a bigger file's lists are dropped, so memory stays bounded.
+        private const int MaxKeptCapacity = 1 << 18;
+
+        [ThreadStatic]
+        private static Collected? t_spare;
+
         private int _depth;
+
+        /// <summary>The thread's spare (empty) instance, or a new one.</summary>
+        public static Collected Rent()
+        {
+            var collected = t_spare ?? new Collected();
+            t_spare = null;
+            return collected;
+        }
+
+        /// <summary>Empties the lists, so no AST stays reachable from them, and keeps them for the thread's next file.</summary>
+        public void Return()
+        {
+            Bindings.Clear();
+            Calls.Clear();
+            Objects.Clear();
+            _depth = 0;
+            if (Bindings.Capacity <= MaxKeptCapacity && Calls.Capacity <= MaxKeptCapacity && Objects.Capacity <= MaxKeptCapacity)
+            {
+                t_spare = this;
+            }
+        }
 
         /// <summary>Variable declarators and import declarations.</summary>
         public List<Node> Bindings { get; } = [];
@@ -552,7 +601,8 @@ internal sealed partial class JsFileWalker
     {
         var outer = _frame;
         var outerCase = _caseLabel;
-        _frame = new Frame(_handlers.Count > 0 && _handlers.TryGetValue(node.Start, out var tool) ? tool : null, outer);
+        var frame = _spareFrames.TryPop(out var spare) ? spare : new Frame();
+        _frame = frame.Open(_handlers.Count > 0 && _handlers.TryGetValue(node.Start, out var tool) ? tool : null, outer);
         _caseLabel = null;
         VisitChildren(node);
         CloseFrame(_frame);
@@ -562,6 +612,7 @@ internal sealed partial class JsFileWalker
         }
 
         _frame = outer;
+        _spareFrames.Push(frame);
         _caseLabel = outerCase;
     }
 
@@ -926,12 +977,17 @@ internal sealed partial class JsFileWalker
             return;
         }
 
-        var p = s_sensitivePaths.First(candidate => text.AsSpan(index).StartsWith(candidate, StringComparison.OrdinalIgnoreCase));
+        var p = SensitivePathAt(text, index);
         AddFact(FactKind.FilePath, p, at);
         _frame.Sensitive ??= ($"a credential file ({p.Trim('/', '\\')})", at);
         AddFinding(AnalysisRules.SensitiveFileRead, $"{Where()} refers to '{Short(text)}', a file that holds credentials.", at,
             new JsonObject { ["path"] = Short(text) }, dedupeOn: p);
     }
+
+    // A lambda over `text` inside CheckSensitivePath would make the compiler allocate its closure at every call of
+    // that method (once per string literal of the file), not only when a path is found.
+    private static string SensitivePathAt(string text, int index) =>
+        s_sensitivePaths.First(candidate => text.AsSpan(index).StartsWith(candidate, StringComparison.OrdinalIgnoreCase));
 
     private void CheckTextObfuscation()
     {

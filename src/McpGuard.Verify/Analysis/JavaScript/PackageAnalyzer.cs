@@ -247,7 +247,7 @@ public sealed class PackageAnalyzer(IToolDescriptionScanner? toolScanner = null,
         }
     }
 
-    private static Acornima.Ast.Program ParseAs(bool module, string source, string path) =>
+    internal static Acornima.Ast.Program ParseAs(bool module, string source, string path) =>
         module
             ? new Parser(s_moduleOptions).ParseModule(source, path)
             : new Parser(s_scriptOptions).ParseScript(source, path);
