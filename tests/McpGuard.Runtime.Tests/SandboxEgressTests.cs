@@ -22,6 +22,10 @@ public sealed class SandboxEgressTests
         TrustBundlePath = rig.TrustBundle,
     };
 
+    /// <summary>A script the test wrote into the rig's temp folder, run with the rig's egress.</summary>
+    private static ServerLaunchSpec ScriptSpec(SandboxTestEgressRig rig, string script) =>
+        ClientSpec(rig) with { Arguments = [script], ReadOnlyPaths = [rig.Temp.Path] };
+
     private static Dictionary<string, JsonElement> ParseResults(SandboxRunResult run) =>
         run.StandardOutput.Split('\n', StringSplitOptions.RemoveEmptyEntries)
             .Select(line => JsonDocument.Parse(line).RootElement.Clone())
@@ -101,8 +105,7 @@ public sealed class SandboxEgressTests
               (e) => console.log('rejected ' + (e.cause ? e.cause.message : e.message)));
             """);
 
-        var spec = ClientSpec(rig) with { Arguments = [script], ReadOnlyPaths = [rig.Temp.Path] };
-        var run = await SandboxRunner.RunAsync(launcher, spec);
+        var run = await SandboxRunner.RunAsync(launcher, ScriptSpec(rig, script));
 
         Assert.Contains("rejected mcpguard-sandbox: the egress proxy refused not-allowed.example.test:443: HTTP 403", run.StandardOutput, StringComparison.Ordinal);
         Assert.Contains("CONNECT not-allowed.example.test:443 -> 403", rig.Proxy.Requests);
@@ -131,8 +134,8 @@ public sealed class SandboxEgressTests
             req.end();
             """);
 
-        var idleRun = await SandboxRunner.RunAsync(launcher, ClientSpec(rig) with { Arguments = [idle], ReadOnlyPaths = [rig.Temp.Path] });
-        var esmRun = await SandboxRunner.RunAsync(launcher, ClientSpec(rig) with { Arguments = [esm], ReadOnlyPaths = [rig.Temp.Path] });
+        var idleRun = await SandboxRunner.RunAsync(launcher, ScriptSpec(rig, idle));
+        var esmRun = await SandboxRunner.RunAsync(launcher, ScriptSpec(rig, esm));
 
         Assert.True(idleRun.ExitCode == 0, idleRun.StandardError);
         Assert.Equal("""{"loaded":[]}""", idleRun.StandardOutput.Trim());
