@@ -75,10 +75,8 @@ internal sealed class SandboxProbeCache(string path)
     {
         try
         {
-            // The asset folder is private (0700, checked by SandboxAssets); content-addressed, atomic write.
-            var temp = path + "." + Guid.NewGuid().ToString("N") + ".tmp";
-            File.WriteAllText(temp, version + "\n");
-            File.Move(temp, path, overwrite: true);
+            // The asset folder is private (0700, checked by SandboxAssets).
+            SandboxAssets.WriteAtomically(path, Encoding.UTF8.GetBytes(version + "\n"));
         }
         catch (Exception e) when (e is IOException or UnauthorizedAccessException)
         {

@@ -121,12 +121,13 @@ function waitForRelay(spec, relayPid) {
       return true;
     }
   };
-  for (let delay = 1; !listening(); delay = Math.min(delay * 2, 20)) {
+  // 1 ms steps: socat binds a few ms after Node starts, and one check (a small /proc read) costs ~50 µs.
+  while (!listening()) {
     if (relayGone() || Date.now() > deadline) {
       fs.writeSync(2, `${MARKER} the egress relay did not start; refusing to run the server without it (fail closed)\n`);
       process.exit(125);
     }
-    Atomics.wait(sleeper, 0, 0, delay);
+    Atomics.wait(sleeper, 0, 0, 1);
   }
   // Child Node processes inherit the environment; the relay is up now, so they need not look again.
   delete process.env.MCPGUARD_RELAY_WAIT;
