@@ -22,6 +22,10 @@ public sealed class SandboxEgressTests
         TrustBundlePath = rig.TrustBundle,
     };
 
+    /// <summary>A script the test wrote into the rig's temp folder, run with the rig's egress.</summary>
+    private static ServerLaunchSpec ScriptSpec(SandboxTestEgressRig rig, string script) =>
+        ClientSpec(rig) with { Arguments = [script], ReadOnlyPaths = [rig.Temp.Path] };
+
     private static Dictionary<string, JsonElement> ParseResults(SandboxRunResult run) =>
         run.StandardOutput.Split('\n', StringSplitOptions.RemoveEmptyEntries)
             .Select(line => JsonDocument.Parse(line).RootElement.Clone())
@@ -101,10 +105,42 @@ public sealed class SandboxEgressTests
               (e) => console.log('rejected ' + (e.cause ? e.cause.message : e.message)));
             """);
 
-        var spec = ClientSpec(rig) with { Arguments = [script], ReadOnlyPaths = [rig.Temp.Path] };
-        var run = await SandboxRunner.RunAsync(launcher, spec);
+        var run = await SandboxRunner.RunAsync(launcher, ScriptSpec(rig, script));
 
         Assert.Contains("rejected mcpguard-sandbox: the egress proxy refused not-allowed.example.test:443: HTTP 403", run.StandardOutput, StringComparison.Ordinal);
         Assert.Contains("CONNECT not-allowed.example.test:443 -> 403", rig.Proxy.Requests);
+    }
+
+    [Fact]
+    public async Task Preload_LoadsTlsHttpsZlibOnlyOnFirstUse_AndEsmNamedImportsStillTunnel()
+    {
+        // The preload is lazy (start-up cost): a server that never makes a request must not pay for tls/https/zlib.
+        // An ESM server's named import of https.request, taken before any of that loaded, must still go through the
+        // proxy, and so must a CommonJS require('tls') user's tls.connect get McpGuard's CA (checked via https).
+        SandboxTestEnvironment.RequireNodeFixtures();
+        var launcher = await SandboxTestEnvironment.RequireLauncherAsync();
+        await using var rig = await SandboxTestEgressRig.StartAsync();
+        var idle = rig.Temp.Write("idle.cjs", """
+            const loaded = ['tls', 'https', 'zlib'].filter((m) => process.moduleLoadList.includes('NativeModule ' + m));
+            console.log(JSON.stringify({ loaded }));
+            """);
+        var esm = rig.Temp.Write("esm.mjs", """
+            import { request } from 'node:https';
+            const req = request('https://api.example.test/check', { headers: { 'x-client': 'esm-named' } }, (res) => {
+              res.resume();
+              res.on('end', () => console.log('status ' + res.statusCode));
+            });
+            req.on('error', (e) => console.log('error ' + e.message));
+            req.end();
+            """);
+
+        var idleRun = await SandboxRunner.RunAsync(launcher, ScriptSpec(rig, idle));
+        var esmRun = await SandboxRunner.RunAsync(launcher, ScriptSpec(rig, esm));
+
+        Assert.True(idleRun.ExitCode == 0, idleRun.StandardError);
+        Assert.Equal("""{"loaded":[]}""", idleRun.StandardOutput.Trim());
+        Assert.True(esmRun.StandardOutput.Contains("status 200", StringComparison.Ordinal), esmRun.StandardOutput + " / " + esmRun.StandardError);
+        Assert.Contains(rig.Server.Requests, r => r is { Client: "esm-named", Scheme: "https" });
+        Assert.Contains("CONNECT api.example.test:443", rig.Proxy.Requests);
     }
 }

@@ -250,4 +250,75 @@ public sealed class SandboxLauncherTests
         Assert.True(process.Exited.IsCompleted);
         Assert.NotEqual(0, await process.Exited);
     }
+
+    [Fact]
+    public async Task Start_RelayDies_NonNodeServer_ShellRefusesToStartIt()
+    {
+        // Not a Node program: no preload to wait for the relay, so the wrapper shell waits and refuses.
+        var probe = await SandboxTestEnvironment.RequireLauncherAsync();
+        var launcher = new BubblewrapServerLauncher(null, probe.Tools with { Socat = "/bin/false" });
+        using var temp = new TempDirectory("mcpguard-sandbox-relaydies-sh");
+
+        var run = await SandboxRunner.RunAsync(
+            launcher,
+            new ServerLaunchSpec { Command = "/bin/sh", Arguments = ["-c", "echo server ran"], EgressSocketPath = temp.Write("egress.sock", "") });
+
+        Assert.Equal(125, run.ExitCode);
+        Assert.DoesNotContain("server ran", run.StandardOutput, StringComparison.Ordinal);
+        Assert.Contains(SandboxPaths.StderrMarker + " the egress relay did not start", run.StandardError, StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public async Task BuildCommand_NodeServerWithPreload_StartsRelayInParallel_OthersWaitInShell()
+    {
+        var launcher = await SandboxTestEnvironment.RequireLauncherAsync();
+        using var temp = new TempDirectory("mcpguard-sandbox-parallel");
+        var socket = temp.Write("egress.sock", "");
+
+        var node = launcher.BuildCommand(new ServerLaunchSpec { Command = "node", EgressSocketPath = socket });
+        var shell = launcher.BuildCommand(new ServerLaunchSpec { Command = "/bin/sh", EgressSocketPath = socket });
+        var noPreload = new BubblewrapServerLauncher(new BubblewrapOptions { NodeProxyPreload = false })
+            .BuildCommand(new ServerLaunchSpec { Command = "node", EgressSocketPath = socket });
+
+        Assert.Equal("3128 5000", node.Environment["MCPGUARD_RELAY_WAIT"]);
+        Assert.DoesNotContain(node.Arguments, a => a.Contains("/proc/net/tcp", StringComparison.Ordinal));
+        Assert.False(shell.Environment.ContainsKey("MCPGUARD_RELAY_WAIT"));
+        Assert.Contains(shell.Arguments, a => a.Contains("/proc/net/tcp", StringComparison.Ordinal));
+        Assert.False(noPreload.Environment.ContainsKey("MCPGUARD_RELAY_WAIT"));
+    }
+
+    [Fact]
+    public void IsNodeProgram_NodeAndNodeShebangs_NotShellScripts()
+    {
+        using var temp = new TempDirectory("mcpguard-sandbox-isnode");
+
+        Assert.True(BubblewrapCommandBuilder.IsNodeProgram(ExecutableLocator.Find("node")!));
+        Assert.True(BubblewrapCommandBuilder.IsNodeProgram(temp.Write("cli.js", "#!/usr/bin/env node\nconsole.log(1);\n")));
+        Assert.True(BubblewrapCommandBuilder.IsNodeProgram(temp.Write("cli2.js", "#!/usr/bin/node --no-warnings\n")));
+        Assert.False(BubblewrapCommandBuilder.IsNodeProgram(temp.Write("run.sh", "#!/bin/sh\nexec node x.js\n")));
+        Assert.False(BubblewrapCommandBuilder.IsNodeProgram(temp.Write("tool.py", "#!/usr/bin/env python3\n")));
+        Assert.False(BubblewrapCommandBuilder.IsNodeProgram("/bin/sh"));
+    }
+
+    [Fact]
+    public async Task Probe_SuccessIsCachedInTheAssetFolder_AndReusedWithoutRunningBwrap()
+    {
+        await SandboxTestEnvironment.RequireLauncherAsync();
+        using var temp = new TempDirectory("mcpguard-sandbox-probecache");
+        var assets = Path.Combine(temp.Path, "assets");
+        var options = new BubblewrapOptions { AssetDirectory = assets };
+
+        var first = await SandboxProbe.RunAsync(options, TestContext.Current.CancellationToken);
+        var entry = Assert.Single(Directory.GetFiles(assets, "probe-ok-*"));
+        // A marker only the cache can produce: the second probe must return it instead of asking bwrap again.
+        File.WriteAllText(entry, "cached-marker\n");
+        var second = await SandboxProbe.RunAsync(options, TestContext.Current.CancellationToken);
+        var otherBwrap = await SandboxProbe.RunAsync(options with { BwrapPath = "/nonexistent/bwrap" }, TestContext.Current.CancellationToken);
+
+        Assert.True(first.IsAvailable, first.Describe());
+        Assert.NotEqual("cached-marker", first.Version);
+        Assert.True(second.IsAvailable);
+        Assert.Equal("cached-marker", second.Version);
+        Assert.False(otherBwrap.IsAvailable);
+    }
 }

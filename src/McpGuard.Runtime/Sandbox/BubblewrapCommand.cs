@@ -53,7 +53,9 @@ internal sealed class BubblewrapCommandBuilder(BubblewrapOptions options, Sandbo
         var rwPaths = spec.ReadWritePaths.Select(NormalizeMountPath).ToList();
         var executable = ResolveExecutable(spec, roPaths);
         var egress = spec.EgressSocketPath is null ? null : NormalizeMountPath(spec.EgressSocketPath);
-        var relay = egress is null ? null : RelayCommand();
+        // A Node server with the preload waits for the relay itself (see RelayCommand), so both start in parallel.
+        var preloadWaits = egress is not null && options.NodeProxyPreload && IsNodeProgram(executable.Path);
+        var relay = egress is null ? null : RelayCommand(preloadWaits);
 
         var args = new List<string>
         {
@@ -170,7 +172,51 @@ internal sealed class BubblewrapCommandBuilder(BubblewrapOptions options, Sandbo
 
         args.Add(executable.Path);
         args.AddRange(spec.Arguments);
-        return new BubblewrapCommand(tools.Bwrap, args, Environment(spec, egress is not null, preload, nodeExtraCa));
+        var env = Environment(spec, egress is not null, preload, nodeExtraCa);
+        if (preloadWaits)
+        {
+            env["MCPGUARD_RELAY_WAIT"] = string.Create(
+                CultureInfo.InvariantCulture, $"{options.RelayPort} {(long)options.RelayStartTimeout.TotalMilliseconds}");
+        }
+        else
+        {
+            env.Remove("MCPGUARD_RELAY_WAIT");
+        }
+
+        return new BubblewrapCommand(tools.Bwrap, args, env);
+    }
+
+    /// <summary>
+    /// True for the node binary itself and for scripts whose #! line runs node (npx, npm exec, package bins): those
+    /// load the preload from NODE_OPTIONS. Anything else (python, a shell script) cannot wait for the relay itself.
+    /// </summary>
+    internal static bool IsNodeProgram(string path)
+    {
+        var real = ExecutableLocator.RealPath(path);
+        var name = System.IO.Path.GetFileName(real);
+        if (name is "node" or "nodejs")
+        {
+            return true;
+        }
+
+        try
+        {
+            using var stream = new FileStream(real, FileMode.Open, FileAccess.Read, FileShare.ReadWrite, bufferSize: 1);
+            Span<byte> head = stackalloc byte[128];
+            var read = stream.ReadAtLeast(head, head.Length, throwOnEndOfStream: false);
+            var text = System.Text.Encoding.ASCII.GetString(head[..read]);
+            var line = text.Split('\n')[0];
+            // "#!/usr/bin/env node", "#!/usr/bin/node --flags"; not "#!/bin/sh" (which might start anything).
+            return line.StartsWith("#!", StringComparison.Ordinal)
+                && line[2..].Split(' ', StringSplitOptions.RemoveEmptyEntries) is [var interpreter, .. var rest]
+                && (System.IO.Path.GetFileName(interpreter) is "node" or "nodejs"
+                    || (System.IO.Path.GetFileName(interpreter) == "env" && rest.Length > 0 && rest[0] is "node" or "nodejs"));
+        }
+        catch (Exception e) when (e is IOException or UnauthorizedAccessException)
+        {
+            // Unreadable: let the wrapper shell wait for the relay (the safe, slower path).
+            return false;
+        }
     }
 
     private SortedDictionary<string, string> Environment(ServerLaunchSpec spec, bool egress, bool preload, string? nodeExtraCa)
@@ -221,7 +267,7 @@ internal sealed class BubblewrapCommandBuilder(BubblewrapOptions options, Sandbo
 
     private sealed record RelayPlan(string Script, bool UsesNodeScript);
 
-    private RelayPlan RelayCommand()
+    private RelayPlan RelayCommand(bool preloadWaits)
     {
         var port = options.RelayPort.ToString(CultureInfo.InvariantCulture);
         string start;
@@ -233,7 +279,8 @@ internal sealed class BubblewrapCommandBuilder(BubblewrapOptions options, Sandbo
         }
         else if (tools.Node is { } node)
         {
-            start = $"{node} {SandboxPaths.NodeRelay} {port} {SandboxPaths.EgressSocket}";
+            // The relay is our own script: it needs neither the preload nor to wait for itself.
+            start = $"NODE_OPTIONS= MCPGUARD_RELAY_WAIT= {node} {SandboxPaths.NodeRelay} {port} {SandboxPaths.EgressSocket}";
             usesNode = true;
         }
         else
@@ -244,11 +291,24 @@ internal sealed class BubblewrapCommandBuilder(BubblewrapOptions options, Sandbo
                 "install socat (apt-get install socat)");
         }
 
+        // The relay's stdout goes to /dev/null: the server's stdout is the MCP channel and must carry nothing else.
+        if (preloadWaits)
+        {
+            // Parallel start: the server execs at once and its preload blocks (before any user code) until the relay
+            // listens, or exits 125 when the relay (its child now, hence the pid) dies or the timeout passes.
+            var parallel = $$"""
+                {{start}} </dev/null >/dev/null &
+                export MCPGUARD_RELAY_PID=$!
+                exec "$@"
+                """;
+            return new RelayPlan(parallel, usesNode);
+        }
+
         // /proc/net/tcp lists this namespace's sockets: local 127.0.0.1:PORT, remote 0, state 0A = LISTEN.
         var listenLine = "0100007F:" + options.RelayPort.ToString("X4", CultureInfo.InvariantCulture) + " 00000000:0000 0A";
         var attempts = Math.Max(1, (int)(options.RelayStartTimeout.TotalMilliseconds / 5)).ToString(CultureInfo.InvariantCulture);
         // Polling starts with up to 200 builtin-only checks (no process start; socat usually binds within them), then
-        // falls back to 5 ms sleeps. The relay's stdout goes to /dev/null: the server's stdout is the MCP channel and must carry nothing else.
+        // falls back to 5 ms sleeps.
         var script = $$"""
             {{start}} </dev/null >/dev/null &
             relay=$!

@@ -30,12 +30,15 @@ public sealed class BubblewrapServerLauncher : IServerLauncher
 
         Options = BubblewrapOptionsValidator.Validate(options ?? new BubblewrapOptions());
         Tools = tools ?? ResolveTools(Options);
-        _builder = new BubblewrapCommandBuilder(Options, Tools, SandboxAssets.Ensure(Options.AssetDirectory));
+        Assets = SandboxAssets.Ensure(Options.AssetDirectory);
+        _builder = new BubblewrapCommandBuilder(Options, Tools, Assets);
     }
 
     public BubblewrapOptions Options { get; }
 
     internal SandboxHostTools Tools { get; }
+
+    internal SandboxAssetPaths Assets { get; }
 
     /// <exception cref="SandboxLaunchException">The command or a mount path cannot be used as given.</exception>
     /// <exception cref="SandboxUnavailableException">No relay program exists for a spec with an egress socket.</exception>

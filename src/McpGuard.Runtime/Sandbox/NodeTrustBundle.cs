@@ -39,9 +39,77 @@ internal static class NodeTrustBundle
             return cached;
         }
 
+        // The egress proxy rewrites the bundle at every `mcpguard run` (new mtime), so the on-disk cache is keyed by
+        // content: a hash of the bundle's bytes plus the system store's identity. Hashing ~200 KB is far cheaper
+        // than parsing ~280 certificates in every new process.
+        var marker = DiskMarker(bundlePath, store, assetDirectory);
+        if (marker is not null && ReadMarker(marker) is { } remembered)
+        {
+            s_cache[key] = remembered.Path;
+            return remembered.Path;
+        }
+
         var result = Compute(bundlePath, store, assetDirectory);
         s_cache[key] = result;
+        if (marker is not null)
+        {
+            WriteMarker(marker, result);
+        }
+
         return result;
+    }
+
+    private sealed record Remembered(string? Path);
+
+    private static string? DiskMarker(string bundlePath, string store, string assetDirectory)
+    {
+        try
+        {
+            var hash = Convert.ToHexStringLower(SHA256.HashData(Encoding.UTF8.GetBytes(
+                Convert.ToHexStringLower(SHA256.HashData(File.ReadAllBytes(bundlePath))) + "|" + Identity(store))))[..32];
+            return Path.Combine(assetDirectory, $"node-extra-ca-for-{hash}");
+        }
+        catch (Exception e) when (e is IOException or UnauthorizedAccessException)
+        {
+            return null;
+        }
+    }
+
+    /// <summary>The remembered answer; null when there is none or it points at a file that is gone.</summary>
+    private static Remembered? ReadMarker(string marker)
+    {
+        try
+        {
+            if (!File.Exists(marker))
+            {
+                return null;
+            }
+
+            var text = File.ReadAllText(marker).Trim();
+            if (text == "-")
+            {
+                return new Remembered(null);
+            }
+
+            // Only a file of ours in the private asset folder counts (the marker lives there too).
+            return Path.GetDirectoryName(text) == Path.GetDirectoryName(marker) && File.Exists(text) ? new Remembered(text) : null;
+        }
+        catch (Exception e) when (e is IOException or UnauthorizedAccessException)
+        {
+            return null;
+        }
+    }
+
+    private static void WriteMarker(string marker, string? result)
+    {
+        try
+        {
+            SandboxAssets.WriteAtomically(marker, Encoding.UTF8.GetBytes((result ?? "-") + "\n"));
+        }
+        catch (Exception e) when (e is IOException or UnauthorizedAccessException)
+        {
+            // Best effort: without the marker the next process parses the bundle again.
+        }
     }
 
     private static string Identity(string path)

@@ -133,10 +133,16 @@ internal static class SandboxAssets
             return path;
         }
 
+        WriteAtomically(path, bytes);
+        return path;
+    }
+
+    /// <summary>Temp file then rename (0644), so a concurrent reader sees the old file or the whole new one.</summary>
+    internal static void WriteAtomically(string path, byte[] bytes)
+    {
         var temp = path + "." + Guid.NewGuid().ToString("N") + ".tmp";
         File.WriteAllBytes(temp, bytes);
         File.SetUnixFileMode(temp, UnixFileMode.UserRead | UnixFileMode.UserWrite | UnixFileMode.GroupRead | UnixFileMode.OtherRead);
         File.Move(temp, path, overwrite: true);
-        return path;
     }
 }

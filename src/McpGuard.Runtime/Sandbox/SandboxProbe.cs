@@ -54,11 +54,17 @@ public static class SandboxProbe
             return Unavailable(e.Reason, e.Remedy);
         }
 
-        var version = await RunToEndAsync(new BubblewrapCommand(launcher.Tools.Bwrap, ["--version"], new Dictionary<string, string>()), cancellationToken);
         var relay = launcher.Tools.Socat is not null ? "socat" : launcher.Tools.Node is not null ? "node" : null;
 
         // The smoke test is the launcher's real recipe (all namespaces, caps dropped, minimal root) running sh.
         var smoke = launcher.BuildCommand(new ServerLaunchSpec { Command = launcher.Tools.Shell, Arguments = ["-c", "exit 0"] });
+        var cache = SandboxProbeCache.For(launcher, smoke);
+        if (cache?.TryRead() is { } cachedVersion)
+        {
+            return Available(launcher, cachedVersion, relay);
+        }
+
+        var version = await RunToEndAsync(new BubblewrapCommand(launcher.Tools.Bwrap, ["--version"], new Dictionary<string, string>()), cancellationToken);
         var result = await RunToEndAsync(smoke, cancellationToken);
         if (result.ExitCode != 0)
         {
@@ -66,14 +72,18 @@ public static class SandboxProbe
             return Unavailable(reason, remedy) with { BwrapPath = launcher.Tools.Bwrap, Version = version.FirstLine, Relay = relay };
         }
 
-        return new SandboxProbeResult
-        {
-            IsAvailable = true,
-            BwrapPath = launcher.Tools.Bwrap,
-            Version = version.FirstLine.Replace("bubblewrap ", "", StringComparison.Ordinal),
-            Relay = relay,
-        };
+        var available = Available(launcher, version.FirstLine.Replace("bubblewrap ", "", StringComparison.Ordinal), relay);
+        cache?.Write(available.Version ?? "");
+        return available;
     }
+
+    private static SandboxProbeResult Available(BubblewrapServerLauncher launcher, string version, string? relay) => new()
+    {
+        IsAvailable = true,
+        BwrapPath = launcher.Tools.Bwrap,
+        Version = version,
+        Relay = relay,
+    };
 
     /// <summary>Turns bwrap's error into a reason and the fix that usually applies.</summary>
     internal static (string Reason, string Remedy) Explain(string stderr)
