@@ -46,3 +46,33 @@ public sealed class TextPatternEngineTests
         Assert.True(TextPatterns.StrongSensitiveFile.IsMatch(text));
     }
 }
+
+public sealed class InvisibleTextFastPathTests
+{
+    [Theory]
+    [InlineData("plain ascii text only", -1)]
+    [InlineData("caf\u00e9 na\u00efve \u00a0 Latin-1 is visible", -1)]
+    [InlineData("ignore\u200B previous", 6)]
+    [InlineData("\u200Bat the start", 0)]
+    [InlineData("ig\u200Cnore", 2)] // ZWNJ between two ASCII letters: the letter before comes from the skipped prefix
+    [InlineData("soft\u00ADhyphen", 4)]
+    public void Find_AsciiPrefixSkipped_SameFirstIndex(string text, int zeroWidthIndex)
+    {
+        var scan = InvisibleText.Find(text);
+
+        Assert.Equal(zeroWidthIndex, scan.ZeroWidthIndex);
+        Assert.Equal(zeroWidthIndex >= 0, scan.Any);
+    }
+
+    [Fact]
+    public void Find_TagCharactersAfterLongAsciiText_SmuggledTextDecoded()
+    {
+        var hidden = string.Concat("hi".Select(c => char.ConvertFromUtf32(0xE0000 + c)));
+        var text = new string('a', 100_000) + hidden;
+
+        var scan = InvisibleText.Find(text);
+
+        Assert.Equal(100_000, scan.TagIndex);
+        Assert.Equal("hi", scan.SmuggledText);
+    }
+}
