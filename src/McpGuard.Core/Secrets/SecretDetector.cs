@@ -108,7 +108,7 @@ public sealed class SecretDetector
                 continue;
             }
 
-            foreach (Match m in pattern.Regex.Matches(text))
+            foreach (Match m in pattern.Matches(text))
             {
                 var g = m.Groups["v"];
                 var (index, length) = g.Success ? (g.Index, g.Length) : (m.Index, m.Length);
@@ -140,7 +140,7 @@ public sealed class SecretDetector
                 continue;
             }
 
-            foreach (Match m in pattern.Regex.Matches(text))
+            foreach (Match m in pattern.Matches(text))
             {
                 var g = m.Groups["v"];
                 var value = g.Success ? g.ValueSpan : m.ValueSpan;

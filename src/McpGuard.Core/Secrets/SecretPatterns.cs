@@ -1,5 +1,6 @@
 using System.Buffers;
 using System.Text.RegularExpressions;
+using McpGuard.Core.Text;
 
 namespace McpGuard.Core.Secrets;
 
@@ -9,24 +10,28 @@ namespace McpGuard.Core.Secrets;
 /// multi-substring search is many times faster than a regex pass).</param>
 /// <param name="NeedsMixedCharacters">For loose formats (a bare "Bearer x"): only values with both letters and digits
 /// count, so prose such as "Bearer authentication" is left alone.</param>
-internal sealed record SecretPattern(string Kind, Regex Regex, SearchValues<string> Required, bool NeedsMixedCharacters = false)
+internal sealed record SecretPattern(string Kind, SizeGuardedRegex Regex, SearchValues<string> Required, bool NeedsMixedCharacters = false)
 {
     public SecretPattern(string kind, Regex regex, string[] required, bool ignoreCase = false, bool needsMixedCharacters = false)
-        : this(kind, regex, SearchValues.Create(required, ignoreCase ? StringComparison.OrdinalIgnoreCase : StringComparison.Ordinal), needsMixedCharacters)
+        : this(kind, new SizeGuardedRegex(regex), SearchValues.Create(required, ignoreCase ? StringComparison.OrdinalIgnoreCase : StringComparison.Ordinal), needsMixedCharacters)
     {
     }
 
     public bool MayMatch(ReadOnlySpan<char> text) => text.IndexOfAny(Required) >= 0;
+
+    /// <summary>Every match in <paramref name="text"/> (backtracking engine for short text, linear-time for long).</summary>
+    public MatchCollection Matches(string text) => Regex.For(text).Matches(text);
 }
 
 /// <summary>
-/// Known token formats and secret-bearing contexts. Every pattern is NonBacktracking (linear time in the input, no
-/// catastrophic backtracking on hostile text) with a timeout as a second guard. A named group "v" marks the part to
+/// Known token formats and secret-bearing contexts. Long text is matched by a NonBacktracking copy of each pattern
+/// (linear time in the input, no catastrophic backtracking on hostile text), short text by the generated backtracking
+/// code, which holds no automaton in memory (<see cref="SizeGuardedRegex"/>); a timeout is the second guard. A named group "v" marks the part to
 /// redact when only the value of a "name: value" pair is secret; otherwise the whole match is.
 /// </summary>
 internal static partial class SecretPatterns
 {
-    private const RegexOptions Exact = RegexOptions.CultureInvariant | RegexOptions.NonBacktracking;
+    private const RegexOptions Exact = RegexOptions.CultureInvariant;
     private const RegexOptions Loose = Exact | RegexOptions.IgnoreCase;
 
     /// <summary>Linear scans of 10 MB take a fraction of a second; hitting this means a starved machine.</summary>

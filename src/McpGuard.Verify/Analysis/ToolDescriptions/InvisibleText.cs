@@ -57,8 +57,16 @@ internal static class InvisibleText
     {
         int tag = -1, bidi = -1, zw = -1, count = 0;
         StringBuilder? smuggled = null;
-        var previous = default(Rune);
-        var index = 0;
+
+        // Every invisible character is at U+00AD or above: a vectorised search skips the plain ASCII/Latin-1 prefix
+        // (all of a typical text; a 1 MiB tool result took ~50 ms rune by rune in the proxy).
+        var index = text.AsSpan().IndexOfAnyExceptInRange('\u0000', '\u00AC');
+        if (index < 0)
+        {
+            return new Scan(tag, bidi, zw, null, count);
+        }
+
+        var previous = index > 0 ? new Rune(text[index - 1]) : default;
         while (index < text.Length)
         {
             var status = Rune.DecodeFromUtf16(text.AsSpan(index), out var rune, out var used);

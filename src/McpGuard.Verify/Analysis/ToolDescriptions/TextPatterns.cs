@@ -1,16 +1,18 @@
 using System.Buffers;
 using System.Text.RegularExpressions;
+using McpGuard.Core.Text;
 
 namespace McpGuard.Verify.Analysis.ToolDescriptions;
 
 /// <summary>
-/// The phrase patterns behind the MCPG3xx rules. NonBacktracking keeps every scan linear in the text length, so a
-/// hostile multi-megabyte tool output cannot stall the proxy; the timeout is a second line of defence.
+/// The phrase patterns behind the MCPG3xx rules. Long text is matched by a NonBacktracking copy (linear in the text
+/// length, so a hostile multi-megabyte tool output cannot stall the proxy), short text by the generated backtracking
+/// code, which keeps no automaton in memory (<see cref="SizeGuardedRegex"/>); the timeout is a second line of defence.
 /// Patterns run on normalised text (invisible characters removed) so zero-width splitting does not dodge them.
 /// </summary>
 internal static partial class TextPatterns
 {
-    private const RegexOptions Options = RegexOptions.IgnoreCase | RegexOptions.CultureInvariant | RegexOptions.NonBacktracking;
+    private const RegexOptions Options = RegexOptions.IgnoreCase | RegexOptions.CultureInvariant;
 
     /// <summary>Generous: linear scans of 10 MB take well under a second; a timeout means a starved machine.</summary>
     private const int TimeoutMs = 10_000;
@@ -76,8 +78,9 @@ internal static partial class TextPatterns
     [GeneratedRegex(@"\b(entire|full|complete|whole|previous|prior|all(\s+the)?|every)\s+(conversation|chat|dialog(ue)?|message\s+history|messages|chat\s+history|transcript|context\s+window|user\s+messages)\b|\bconversation\s+(history|so\s+far|log|transcript)\b|\b(system\s+prompt|your\s+instructions|hidden\s+instructions|previous\s+instructions)\b|\b(include|paste|provide|add|put|insert|fill|append|list)\s+(in\s+|here\s+)?((any|all|the|user'?s?|your|available)\s+)+(api\s+keys?|passwords?|credentials|secrets|tokens|environment\s+variables|env\s+vars|private\s+keys?|ssh\s+keys?)\b|\bcontents?\s+of\s+[^\n]{0,40}(~/|\.ssh|id_rsa|mcp\.json|\.env\b|credentials)", Options, TimeoutMs)]
     private static partial Regex ExfiltrationContentRegex();
 
-    // ESC-introduced sequences and the 8-bit CSI; classified by the caller.
-    [GeneratedRegex("\u001B\\[[0-?]*[ -/]*[@-~]|\u001B\\][^\u0007\u001B]*(\u0007|\u001B\\\\)?|\u001B[@-Z\\\\-_]|\u009B[0-?]*[ -/]*[@-~]", RegexOptions.CultureInvariant | RegexOptions.NonBacktracking, TimeoutMs)]
+    // ESC-introduced sequences and the 8-bit CSI; classified by the caller. Backtracking at any length: every match
+    // starts at an ESC/CSI and each loop stops at the next one, so the work stays linear.
+    [GeneratedRegex("\u001B\\[[0-?]*[ -/]*[@-~]|\u001B\\][^\u0007\u001B]*(\u0007|\u001B\\\\)?|\u001B[@-Z\\\\-_]|\u009B[0-?]*[ -/]*[@-~]", RegexOptions.CultureInvariant, TimeoutMs)]
     public static partial Regex AnsiEscape();
 }
 
@@ -86,13 +89,13 @@ internal sealed class Phrase(Regex regex, string[]? triggers)
 {
     private readonly SearchValues<string>? _triggers = triggers is null ? null : SearchValues.Create(triggers, StringComparison.OrdinalIgnoreCase);
 
-    public Regex Regex { get; } = regex;
+    public SizeGuardedRegex Regex { get; } = new(regex);
 
-    public Match Match(string text) => MayMatch(text) ? Regex.Match(text) : System.Text.RegularExpressions.Match.Empty;
+    public Match Match(string text) => MayMatch(text) ? Regex.For(text).Match(text) : System.Text.RegularExpressions.Match.Empty;
 
-    public bool IsMatch(string text) => MayMatch(text) && Regex.IsMatch(text);
+    public bool IsMatch(string text) => MayMatch(text) && Regex.For(text).IsMatch(text);
 
-    public IEnumerable<Match> Matches(string text) => MayMatch(text) ? Regex.Matches(text) : [];
+    public IEnumerable<Match> Matches(string text) => MayMatch(text) ? Regex.For(text).Matches(text) : [];
 
     private bool MayMatch(string text) => _triggers is null || text.AsSpan().IndexOfAny(_triggers) >= 0;
 }
