@@ -1,4 +1,5 @@
 using System.CommandLine;
+using System.Diagnostics.CodeAnalysis;
 using McpGuard.Core;
 using McpGuard.Core.Reports;
 using McpGuard.Demo;
@@ -102,6 +103,7 @@ internal static class DemoCommand
     /// How to start this same McpGuard: the apphost (<c>mcpguard</c>) when that is what runs, else
     /// <c>dotnet mcpguard.dll</c> (dotnet run, dotnet tool, tests).
     /// </summary>
+    [UnconditionalSuppressMessage("SingleFile", "IL3000", Justification = "An empty Location (single-file or Native AOT) is handled: the process is then McpGuard itself.")]
     internal static IReadOnlyList<string> SelfCommand()
     {
         var process = Environment.ProcessPath;

@@ -115,9 +115,10 @@ public sealed class FakePostmarkApi : IAsyncDisposable
             var results = new JsonArray();
             foreach (var message in messages)
             {
-                results.Add(message is JsonObject m && HasRecipient(m)
+                // The JsonNode overload: the generic Add<T> would need reflection and breaks the Native AOT publish.
+                results.Add((JsonNode)(message is JsonObject m && HasRecipient(m)
                     ? Ok(m)
-                    : new JsonObject { ["ErrorCode"] = 300, ["Message"] = "Invalid 'To' address." });
+                    : new JsonObject { ["ErrorCode"] = 300, ["Message"] = "Invalid 'To' address." }));
             }
 
             await WriteJson(context, results);

@@ -1,4 +1,4 @@
-using System.Net.Http.Json;
+using System.Text;
 using System.Text.Json.Nodes;
 using System.Threading.Channels;
 
@@ -92,7 +92,9 @@ public sealed class WebhookNotifier : IWatchEventSink, IAsyncDisposable
         {
             try
             {
-                using var response = await _http.PostAsJsonAsync(_url, body).ConfigureAwait(false);
+                // JsonNode writes itself without reflection, so this stays Native AOT-safe (PostAsJsonAsync is not).
+                using var content = new StringContent(body.ToJsonString(), Encoding.UTF8, "application/json");
+                using var response = await _http.PostAsync(_url, content).ConfigureAwait(false);
                 if (response.IsSuccessStatusCode)
                 {
                     Interlocked.Increment(ref _delivered);
