@@ -1,14 +1,9 @@
 using System.Collections.Concurrent;
 using System.Globalization;
-using System.Net;
 using System.Text.Json.Nodes;
+using McpGuard.Demo.FakeApis;
 using Microsoft.AspNetCore.Builder;
-using Microsoft.AspNetCore.Hosting;
-using Microsoft.AspNetCore.Hosting.Server;
-using Microsoft.AspNetCore.Hosting.Server.Features;
 using Microsoft.AspNetCore.Http;
-using Microsoft.Extensions.DependencyInjection;
-using Microsoft.Extensions.Logging;
 
 namespace McpGuard.Investigate.Tests;
 
@@ -64,16 +59,11 @@ internal sealed class FakePostmarkMessagesApi : IAsyncDisposable
 
     public static async Task<FakePostmarkMessagesApi> StartAsync(IReadOnlyList<FakeMessage> mailbox, string token, bool throttleOnce = false)
     {
-        var builder = WebApplication.CreateSlimBuilder();
-        builder.Logging.ClearProviders();
-        builder.WebHost.UseKestrel(k => k.Listen(IPAddress.Loopback, 0));
-        var app = builder.Build();
+        var app = LoopbackKestrel.Create();
         var fake = new FakePostmarkMessagesApi(app, mailbox, token, throttleOnce);
         app.MapGet("/messages/outbound", fake.Search);
         app.MapGet("/messages/outbound/{id}/details", (HttpContext c, string id) => fake.Details(c, id));
-        await app.StartAsync(TestContext.Current.CancellationToken);
-        var address = app.Services.GetRequiredService<IServer>().Features.Get<IServerAddressesFeature>()!.Addresses.First();
-        fake.BaseAddress = new Uri(address.TrimEnd('/') + "/");
+        fake.BaseAddress = await LoopbackKestrel.StartAsync(app, TestContext.Current.CancellationToken);
         return fake;
     }
 

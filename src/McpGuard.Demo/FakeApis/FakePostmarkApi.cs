@@ -4,12 +4,7 @@ using System.Text;
 using System.Text.Json;
 using System.Text.Json.Nodes;
 using Microsoft.AspNetCore.Builder;
-using Microsoft.AspNetCore.Hosting;
-using Microsoft.AspNetCore.Hosting.Server;
-using Microsoft.AspNetCore.Hosting.Server.Features;
 using Microsoft.AspNetCore.Http;
-using Microsoft.Extensions.DependencyInjection;
-using Microsoft.Extensions.Logging;
 
 namespace McpGuard.Demo.FakeApis;
 
@@ -54,18 +49,13 @@ public sealed class FakePostmarkApi : IAsyncDisposable
     {
         var ca = new LocalCertificateAuthority("Fake Postmark test CA");
         var certificate = ca.IssueServerCertificate(HostName, "localhost");
-        var builder = WebApplication.CreateSlimBuilder();
-        builder.Logging.ClearProviders();
-        builder.WebHost.ConfigureKestrel(k => k.Listen(IPAddress.Loopback, 0, l => l.UseHttps(certificate)));
-        var app = builder.Build();
+        var app = LoopbackKestrel.Create(certificate);
         var fake = new FakePostmarkApi(app, ca, serverToken);
         app.MapPost("/email", ctx => fake.HandleAsync(ctx, Kind.Single));
         app.MapPost("/email/withTemplate", ctx => fake.HandleAsync(ctx, Kind.Template));
         app.MapPost("/email/batch", ctx => fake.HandleAsync(ctx, Kind.Batch));
         app.MapGet("/ping", ctx => ctx.Response.WriteAsync("pong", ctx.RequestAborted));
-        await app.StartAsync(cancellationToken);
-        var address = app.Services.GetRequiredService<IServer>().Features.Get<IServerAddressesFeature>()!.Addresses.First();
-        fake.Port = new Uri(address).Port;
+        fake.Port = (await LoopbackKestrel.StartAsync(app, cancellationToken)).Port;
         return fake;
     }
 
