@@ -47,8 +47,7 @@ internal sealed partial class EgressInspector(EgressPolicy policy, CredentialPla
             profileName = profile.Name;
             try
             {
-                recipients = profile.GetRecipients(request);
-                senders = profile.GetSenders(request);
+                (recipients, senders) = profile.Read(request);
             }
             catch (MailApiFormatException ex)
             {

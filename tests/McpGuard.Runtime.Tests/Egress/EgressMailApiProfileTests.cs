@@ -15,7 +15,7 @@ public sealed class EgressMailApiProfileTests
     {
         var profile = MailApiProfiles.Find(request);
         Assert.NotNull(profile);
-        return [.. profile.GetRecipients(request).Select(r => r.Address.ToLowerInvariant()).Order(StringComparer.Ordinal)];
+        return [.. profile.Read(request).Recipients.Select(r => r.Address.ToLowerInvariant()).Order(StringComparer.Ordinal)];
     }
 
     [Fact]
@@ -38,9 +38,9 @@ public sealed class EgressMailApiProfileTests
     public void Postmark_DuplicateKeyOrGarbage_FailsClosed()
     {
         var profile = new PostmarkProfile();
-        Assert.Throws<MailApiFormatException>(() => profile.GetRecipients(Request("api.postmarkapp.com", "/email", """{"To":"a@x.com","To":"b@x.com"}""")));
-        Assert.Throws<MailApiFormatException>(() => profile.GetRecipients(Request("api.postmarkapp.com", "/email", "To=a@x.com")));
-        Assert.Throws<MailApiFormatException>(() => profile.GetRecipients(Request("api.postmarkapp.com", "/email", """{"To":"not an address @@"}""")));
+        Assert.Throws<MailApiFormatException>(() => profile.Read(Request("api.postmarkapp.com", "/email", """{"To":"a@x.com","To":"b@x.com"}""")));
+        Assert.Throws<MailApiFormatException>(() => profile.Read(Request("api.postmarkapp.com", "/email", "To=a@x.com")));
+        Assert.Throws<MailApiFormatException>(() => profile.Read(Request("api.postmarkapp.com", "/email", """{"To":"not an address @@"}""")));
     }
 
     [Fact]
@@ -118,9 +118,9 @@ public sealed class EgressMailApiProfileTests
     public void Gmail_SendWithoutRawOrNoRecipients_FailsClosed()
     {
         var profile = new GmailProfile();
-        Assert.Throws<MailApiFormatException>(() => profile.GetRecipients(Request("gmail.googleapis.com", "/gmail/v1/users/me/messages/send", """{"threadId":"x"}""")));
+        Assert.Throws<MailApiFormatException>(() => profile.Read(Request("gmail.googleapis.com", "/gmail/v1/users/me/messages/send", """{"threadId":"x"}""")));
         var noTo = Convert.ToBase64String(Encoding.ASCII.GetBytes("Subject: s\r\n\r\nbody"));
-        Assert.Throws<MailApiFormatException>(() => profile.GetRecipients(Request("gmail.googleapis.com", "/gmail/v1/users/me/messages/send", $$"""{"raw":"{{noTo}}"}""")));
+        Assert.Throws<MailApiFormatException>(() => profile.Read(Request("gmail.googleapis.com", "/gmail/v1/users/me/messages/send", $$"""{"raw":"{{noTo}}"}""")));
     }
 
     [Fact]

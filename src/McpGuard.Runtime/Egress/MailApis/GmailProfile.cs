@@ -16,13 +16,13 @@ internal sealed class GmailProfile : IMailApiProfile
         && request.Path.Contains("/gmail/", StringComparison.OrdinalIgnoreCase)
         && MailParsing.IsSendMethod(request) && request.Body.Length > 0;
 
-    public IReadOnlyList<MailRecipient> GetRecipients(EgressRequest request)
+    public MailEnvelope Read(EgressRequest request)
     {
         var recipients = new List<MailRecipient>();
         if (request.ContentType is { } type && type.StartsWith("message/rfc822", StringComparison.OrdinalIgnoreCase))
         {
             MailParsing.AddMimeRecipients(request.Body, "MIME", recipients);
-            return recipients;
+            return MailEnvelope.RecipientsOnly(recipients);
         }
 
         using var document = MailParsing.ParseJson(request.Body);
@@ -33,7 +33,7 @@ internal sealed class GmailProfile : IMailApiProfile
             throw new MailApiFormatException("Gmail send body has no 'raw' message");
         }
 
-        return recipients;
+        return MailEnvelope.RecipientsOnly(recipients);
     }
 
     private static bool CollectRaw(JsonElement element, List<MailRecipient> into)

@@ -12,15 +12,15 @@ internal sealed class GraphSendMailProfile()
 {
     protected override IReadOnlyCollection<string> SenderFields { get; } = ["from"];
 
-    public override IReadOnlyList<MailRecipient> GetRecipients(EgressRequest request)
+    public override MailEnvelope Read(EgressRequest request)
     {
         if (request.ContentType is { } type && type.StartsWith("text/plain", StringComparison.OrdinalIgnoreCase))
         {
             var recipients = new List<MailRecipient>();
             MailParsing.AddMimeRecipients(MailParsing.DecodeBase64Any(Encoding.ASCII.GetString(request.Body), "MIME body"), "MIME", recipients);
-            return recipients;
+            return MailEnvelope.RecipientsOnly(recipients);
         }
 
-        return base.GetRecipients(request);
+        return base.Read(request);
     }
 }

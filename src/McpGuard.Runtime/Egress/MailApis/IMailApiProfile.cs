@@ -12,20 +12,24 @@ internal interface IMailApiProfile
     bool Matches(EgressRequest request);
 
     /// <summary>
-    /// Every recipient in the request. Throws <see cref="MailApiFormatException"/> when the body cannot be parsed:
-    /// the proxy then blocks the request, because recipients it cannot see cannot be checked (fail closed).
+    /// Every recipient in the request, and its senders, from one parse of the body. Throws
+    /// <see cref="MailApiFormatException"/> when the recipients cannot be read: the proxy then blocks the request,
+    /// because recipients it cannot see cannot be checked (fail closed).
     /// </summary>
-    IReadOnlyList<MailRecipient> GetRecipients(EgressRequest request);
-
-    /// <summary>
-    /// The sender addresses (From) of a request that <see cref="GetRecipients"/> accepted. A sender receives nothing,
-    /// and these APIs only send from identities verified on the account, so the server's configured From address is
-    /// not an exfiltration channel: the generic unexpected-address rule (MCPG605) skips it. Reply-To is not a sender.
-    /// </summary>
-    IReadOnlyList<string> GetSenders(EgressRequest request) => [];
+    MailEnvelope Read(EgressRequest request);
 }
 
 /// <summary>A recipient and where it was found (e.g. "Bcc", "personalizations.bcc", "MIME To").</summary>
 internal sealed record MailRecipient(string Field, string Address);
+
+/// <summary>
+/// What a send request addresses. <paramref name="Senders"/> (From) receive nothing, and these APIs only send from
+/// identities verified on the account, so the server's configured From address is not an exfiltration channel: the
+/// generic unexpected-address rule (MCPG605) skips it. Reply-To is not a sender.
+/// </summary>
+internal sealed record MailEnvelope(IReadOnlyList<MailRecipient> Recipients, IReadOnlyList<string> Senders)
+{
+    public static MailEnvelope RecipientsOnly(IReadOnlyList<MailRecipient> recipients) => new(recipients, []);
+}
 
 internal sealed class MailApiFormatException(string message, Exception? inner = null) : Exception(message, inner);

@@ -1,3 +1,5 @@
+using System.Text.Json;
+
 namespace McpGuard.Runtime.Egress.MailApis;
 
 /// <summary>
@@ -11,33 +13,31 @@ internal abstract class JsonRecipientFieldsProfile(string name, string host, par
     public virtual bool Matches(EgressRequest request) =>
         request.Host == host && MailParsing.IsSendMethod(request) && request.Body.Length > 0;
 
-    public virtual IReadOnlyList<MailRecipient> GetRecipients(EgressRequest request)
+    /// <summary>The field names that hold the sender (for example "From"); none by default.</summary>
+    protected virtual IReadOnlyCollection<string> SenderFields => [];
+
+    public virtual MailEnvelope Read(EgressRequest request)
     {
         using var document = MailParsing.ParseJson(request.Body);
         var recipients = new List<MailRecipient>();
         MailParsing.CollectJsonRecipients(document.RootElement, fields, recipients);
-        return recipients;
+        return new MailEnvelope(recipients, Senders(document.RootElement, SenderFields));
     }
 
-    /// <summary>The field names that hold the sender (for example "From"); none by default.</summary>
-    protected virtual IReadOnlyCollection<string> SenderFields => [];
-
-    public IReadOnlyList<string> GetSenders(EgressRequest request)
+    /// <summary>The addresses in <paramref name="senderFields"/>; an unreadable one is left out.</summary>
+    private static IReadOnlyList<string> Senders(JsonElement root, IReadOnlyCollection<string> senderFields)
     {
-        if (SenderFields.Count == 0)
-        {
-            return [];
-        }
-
         var senders = new List<MailRecipient>();
-        try
+        if (senderFields.Count > 0)
         {
-            using var document = MailParsing.ParseJson(request.Body);
-            MailParsing.CollectJsonRecipients(document.RootElement, SenderFields, senders);
-        }
-        catch (MailApiFormatException)
-        {
-            // An unreadable From only means the generic rule sees the address too: it flags, it never passes anything.
+            try
+            {
+                MailParsing.CollectJsonRecipients(root, senderFields, senders);
+            }
+            catch (MailApiFormatException)
+            {
+                // An unreadable From only means the generic rule sees the address too: it flags, it never passes anything.
+            }
         }
 
         return [.. senders.Select(s => s.Address)];

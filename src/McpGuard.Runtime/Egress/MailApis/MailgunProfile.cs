@@ -18,7 +18,7 @@ internal sealed class MailgunProfile : IMailApiProfile
     public bool Matches(EgressRequest request) =>
         request.Host is "api.mailgun.net" or "api.eu.mailgun.net" && MailParsing.IsSendMethod(request) && request.Body.Length > 0;
 
-    public IReadOnlyList<MailRecipient> GetRecipients(EgressRequest request)
+    public MailEnvelope Read(EgressRequest request)
     {
         var recipients = new List<MailRecipient>();
         var type = request.ContentType ?? string.Empty;
@@ -36,7 +36,7 @@ internal sealed class MailgunProfile : IMailApiProfile
             throw new MailApiFormatException($"Mailgun body has content type '{type}', expected a form");
         }
 
-        return recipients;
+        return MailEnvelope.RecipientsOnly(recipients);
     }
 
     private static void AddFormFields(NameValueCollection form, List<MailRecipient> into)

@@ -18,21 +18,15 @@ internal sealed partial class SesV2Profile : IMailApiProfile
     public bool Matches(EgressRequest request) =>
         SesHost().IsMatch(request.Host) && MailParsing.IsSendMethod(request) && request.Body.Length > 0;
 
-    public IReadOnlyList<MailRecipient> GetRecipients(EgressRequest request)
+    public MailEnvelope Read(EgressRequest request)
     {
         using var document = MailParsing.ParseJson(request.Body);
         var recipients = new List<MailRecipient>();
         MailParsing.CollectJsonRecipients(document.RootElement, s_fields, recipients);
         CollectRaw(document.RootElement, recipients);
-        return recipients;
-    }
-
-    public IReadOnlyList<string> GetSenders(EgressRequest request)
-    {
-        using var document = MailParsing.ParseJson(request.Body);
         var senders = new List<MailRecipient>();
         MailParsing.CollectJsonRecipients(document.RootElement, s_senderFields, senders);
-        return [.. senders.Select(s => s.Address)];
+        return new MailEnvelope(recipients, [.. senders.Select(s => s.Address)]);
     }
 
     private static void CollectRaw(JsonElement element, List<MailRecipient> into)
