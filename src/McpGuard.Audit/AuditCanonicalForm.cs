@@ -42,21 +42,23 @@ public static class AuditCanonicalForm
         return sb.ToString();
     }
 
+    [ThreadStatic]
+    private static AuditRecordHasher? t_hasher;
+
     /// <summary>Lowercase hex SHA-256(prev ‖ canonical form).</summary>
     public static string ComputeHash(string prevHashHex, AuditRecord r, long? seqOverride = null)
     {
-        var canonical = Serialize(r, seqOverride);
-        var prevLength = prevHashHex.Length / 2;
-        var buffer = new byte[prevLength + Encoding.UTF8.GetByteCount(canonical)];
-        if (!TryFromHex(prevHashHex, buffer.AsSpan(0, prevLength)))
+        Span<byte> prev = stackalloc byte[32];
+        if (!TryFromHex(prevHashHex, prev))
         {
             // A prev hash that is not hex cannot have been written by the store; hash it as text so the record
             // fails verification instead of throwing.
-            return Convert.ToHexStringLower(SHA256.HashData(Encoding.UTF8.GetBytes(prevHashHex + canonical)));
+            return Convert.ToHexStringLower(SHA256.HashData(Encoding.UTF8.GetBytes(prevHashHex + Serialize(r, seqOverride))));
         }
 
-        Encoding.UTF8.GetBytes(canonical, buffer.AsSpan(prevLength));
-        return Convert.ToHexStringLower(SHA256.HashData(buffer));
+        Span<byte> hash = stackalloc byte[32];
+        (t_hasher ??= new AuditRecordHasher()).Hash(prev, PreparedAuditRecord.From(r), seqOverride ?? r.Seq, hash);
+        return Convert.ToHexStringLower(hash);
     }
 
     /// <summary>Replaces unpaired UTF-16 surrogates with U+FFFD, so the text hashed is the text SQLite stores (UTF-8).</summary>

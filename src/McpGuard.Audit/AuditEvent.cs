@@ -29,6 +29,21 @@ public sealed record AuditEvent
     public string? Reason { get; init; }
     public string? RuleId { get; init; }
 
-    /// <summary>Structured, already-redacted details (arguments, recipients, sizes, exit codes).</summary>
+    /// <summary>
+    /// Structured details (arguments, recipients, exit codes). The sink redacts them while it serialises them and
+    /// never modifies this object, so a caller may pass a tree it keeps using (the proxy's tool-call arguments).
+    /// </summary>
     public JsonObject? Details { get; init; }
+
+    /// <summary>
+    /// Size in bytes of the message the event describes, stored as the first member of the details ("bytes"), so
+    /// that the common message event needs no JSON tree. A "bytes" member of <see cref="Details"/> is then left out (likewise "arguments" for <see cref="Arguments"/>).
+    /// </summary>
+    public long? Bytes { get; init; }
+
+    /// <summary>
+    /// A tool call's arguments, stored as the details member "arguments" after <see cref="Bytes"/> (redacted by the
+    /// sink, never modified: the proxy hands over the tree the egress inspector keeps reading).
+    /// </summary>
+    public JsonObject? Arguments { get; init; }
 }

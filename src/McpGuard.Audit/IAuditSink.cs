@@ -3,6 +3,8 @@ namespace McpGuard.Audit;
 /// <summary>
 /// Where audit events go. <see cref="AppendAsync"/> returns only once the event is durable, because the proxy
 /// forwards a message only after its event is committed: a crash at any moment must lose no forwarded event.
+/// A sink redacts (<see cref="Core.Secrets.ISecretRedactor"/>) the reason, request id, arguments and details of every
+/// event before anything is written, and never modifies the objects it is handed: callers pass facts as they are.
 /// </summary>
 public interface IAuditSink : IAsyncDisposable
 {

@@ -1,3 +1,4 @@
+using System.Buffers;
 using System.Collections.Concurrent;
 using System.Text.Encodings.Web;
 using System.Text.Json;
@@ -44,7 +45,8 @@ public sealed class SqliteAuditStore : IAuditSink
     // Appends queued by AppendDeferredAsync: not watched by the writer thread, committed by CommitPendingNow.
     private readonly ConcurrentQueue<Pending> _deferred = new();
     private readonly List<Pending> _batch;
-    private Statements? _statements;
+    private readonly List<PreparedAuditRecord> _records;
+    private SqliteAppendStatements? _statements;
     private bool _closed;
     private int _disposed;
 
@@ -55,6 +57,7 @@ public sealed class SqliteAuditStore : IAuditSink
         _redactor = redactor;
         _options = options;
         _batch = new List<Pending>(options.MaxBatchSize);
+        _records = new List<PreparedAuditRecord>(options.MaxBatchSize);
         // A dedicated thread: Microsoft.Data.Sqlite is synchronous underneath, and an fsync must not block a pool thread.
         _writer = new Thread(WriterLoop) { IsBackground = true, Name = "mcpguard-audit-writer" };
         _writer.Start();
@@ -96,7 +99,7 @@ public sealed class SqliteAuditStore : IAuditSink
         ObjectDisposedException.ThrowIf(Volatile.Read(ref _disposed) != 0, this);
         // Redaction and serialisation run on the caller's thread, so concurrent appenders do that work in parallel
         // and the single writer only hashes and inserts.
-        var pending = new Pending(ToRecord(auditEvent));
+        var pending = new Pending(Prepare(auditEvent));
         if (!_queue.Writer.TryWrite(pending))
         {
             throw new ObjectDisposedException(nameof(SqliteAuditStore));
@@ -121,7 +124,7 @@ public sealed class SqliteAuditStore : IAuditSink
 
         ArgumentNullException.ThrowIfNull(auditEvent);
         ObjectDisposedException.ThrowIf(Volatile.Read(ref _disposed) != 0, this);
-        var pending = new Pending(ToRecord(auditEvent));
+        var pending = new Pending(Prepare(auditEvent));
         _deferred.Enqueue(pending);
         if (Volatile.Read(ref _closed))
         {
@@ -151,36 +154,24 @@ public sealed class SqliteAuditStore : IAuditSink
         }
     }
 
-    /// <summary>Redacts and converts an event to an unchained record (seq and hashes filled in by the writer).</summary>
-    internal AuditRecord ToRecord(AuditEvent e)
-    {
-        string? details = null;
-        if (e.Details is not null)
-        {
-            // Redact a copy: the caller's object is theirs.
-            var copy = e.Details.DeepClone();
-            _redactor.RedactInPlace(copy);
-            details = copy.ToJsonString(s_detailsJson);
-        }
+    [ThreadStatic]
+    private static DetailsBuffer? t_details;
 
-        return new AuditRecord
-        {
-            Seq = 0,
-            Time = AuditCanonicalForm.FormatTime(e.Time),
-            Kind = AuditCanonicalForm.Sanitize(e.Kind)!,
-            Server = AuditCanonicalForm.Sanitize(e.Server),
-            Direction = AuditCanonicalForm.Sanitize(e.Direction),
-            Method = AuditCanonicalForm.Sanitize(e.Method),
-            Tool = AuditCanonicalForm.Sanitize(e.Tool),
-            RequestId = AuditCanonicalForm.Sanitize(e.RequestId is null ? null : _redactor.Redact(e.RequestId)),
-            Decision = AuditCanonicalForm.Sanitize(e.Decision)!,
-            Reason = AuditCanonicalForm.Sanitize(e.Reason is null ? null : _redactor.Redact(e.Reason)),
-            RuleId = AuditCanonicalForm.Sanitize(e.RuleId),
-            Details = AuditCanonicalForm.Sanitize(details),
-            PrevHash = AuditCanonicalForm.GenesisHash,
-            EntryHash = AuditCanonicalForm.GenesisHash,
-        };
-    }
+    /// <summary>Redacts and converts an event to a record waiting for its place in the chain (seq and hashes).</summary>
+    internal PreparedAuditRecord Prepare(AuditEvent e) => new()
+    {
+        Time = AuditCanonicalForm.FormatTime(e.Time),
+        Kind = e.Kind,
+        Server = e.Server,
+        Direction = e.Direction,
+        Method = e.Method,
+        Tool = e.Tool,
+        RequestId = e.RequestId is null ? null : _redactor.Redact(e.RequestId),
+        Decision = e.Decision,
+        Reason = e.Reason is null ? null : _redactor.Redact(e.Reason),
+        RuleId = e.RuleId,
+        Details = e.Details is null && e.Bytes is null && e.Arguments is null ? null : (t_details ??= new DetailsBuffer()).Write(e, _redactor),
+    };
 
     private void WriterLoop()
     {
@@ -230,9 +221,11 @@ public sealed class SqliteAuditStore : IAuditSink
         while (true)
         {
             _batch.Clear();
+            _records.Clear();
             while (_batch.Count < _options.MaxBatchSize && (_deferred.TryDequeue(out var item) || reader.TryRead(out item)))
             {
                 _batch.Add(item);
+                _records.Add(item.Record);
             }
 
             if (_batch.Count == 0)
@@ -242,8 +235,8 @@ public sealed class SqliteAuditStore : IAuditSink
 
             try
             {
-                _statements ??= new Statements(_connection);
-                var first = WriteBatch(_batch, _statements);
+                _statements ??= new SqliteAppendStatements(_connection);
+                var first = _statements.Append(_records);
                 for (var i = 0; i < _batch.Count; i++)
                 {
                     _batch[i].Done.TrySetResult(first + i);
@@ -259,68 +252,6 @@ public sealed class SqliteAuditStore : IAuditSink
                 }
             }
         }
-    }
-
-    /// <summary>Writes the batch in one transaction and returns the sequence of its first record.</summary>
-    private long WriteBatch(List<Pending> batch, Statements st)
-    {
-        // BEGIN IMMEDIATE takes the write lock before the head is read, so no other process can append between
-        // reading the head and writing after it.
-        using var tx = _connection.BeginTransaction(deferred: false);
-        st.Head.Transaction = st.Tail.Transaction = st.Insert.Transaction = st.SetHead.Transaction = tx;
-        var (seq, prev) = ReadHead(st.Head, st.Tail);
-        var p = st.Parameters;
-        foreach (var item in batch)
-        {
-            seq++;
-            var r = item.Record with { Seq = seq, PrevHash = prev };
-            var hash = AuditCanonicalForm.ComputeHash(prev, r);
-            p[0].Value = seq;
-            p[1].Value = r.Time;
-            p[2].Value = r.Kind;
-            p[3].Value = (object?)r.Server ?? DBNull.Value;
-            p[4].Value = (object?)r.Direction ?? DBNull.Value;
-            p[5].Value = (object?)r.Method ?? DBNull.Value;
-            p[6].Value = (object?)r.Tool ?? DBNull.Value;
-            p[7].Value = (object?)r.RequestId ?? DBNull.Value;
-            p[8].Value = r.Decision;
-            p[9].Value = (object?)r.Reason ?? DBNull.Value;
-            p[10].Value = (object?)r.RuleId ?? DBNull.Value;
-            p[11].Value = (object?)r.Details ?? DBNull.Value;
-            p[12].Value = prev;
-            p[13].Value = hash;
-            st.Insert.ExecuteNonQuery();
-            prev = hash;
-        }
-
-        st.HeadSeq.Value = seq;
-        st.HeadHash.Value = prev;
-        st.SetHead.ExecuteNonQuery();
-        tx.Commit();
-        return seq - batch.Count + 1;
-    }
-
-    private static (long Seq, string Hash) ReadHead(SqliteCommand head, SqliteCommand tail)
-    {
-        using (var r = head.ExecuteReader())
-        {
-            if (r.Read())
-            {
-                return (r.GetInt64(0), r.GetString(1));
-            }
-        }
-
-        // The head row is gone (someone edited the file): continue after the last record; verify reports the
-        // missing head. Appending still works, because refusing would stop every guarded server.
-        using (var r = tail.ExecuteReader())
-        {
-            if (r.Read())
-            {
-                return (r.GetInt64(0), r.GetString(1));
-            }
-        }
-
-        return (0, AuditCanonicalForm.GenesisHash);
     }
 
     /// <summary>Stops accepting events, lets the writer commit everything already queued, and closes the file.</summary>
@@ -353,45 +284,54 @@ public sealed class SqliteAuditStore : IAuditSink
         }
     }
 
-    /// <summary>The prepared statements of the append transaction, created once on first use.</summary>
-    private sealed class Statements : IDisposable
+    /// <summary>Serialises (and redacts) an event's details into a reused UTF-8 buffer; one per appending thread.</summary>
+    private sealed class DetailsBuffer
     {
-        public Statements(SqliteConnection connection)
+        private readonly ArrayBufferWriter<byte> _buffer = new(256);
+        private readonly Utf8JsonWriter _writer;
+
+        public DetailsBuffer()
         {
-            Head = connection.CreateCommand();
-            Head.CommandText = "SELECT seq, hash FROM audit_head WHERE id = 1";
-            Tail = connection.CreateCommand();
-            Tail.CommandText = "SELECT seq, entry_hash FROM audit_log ORDER BY seq DESC LIMIT 1";
-            Insert = connection.CreateCommand();
-            Insert.CommandText = $"INSERT INTO audit_log ({AuditSchema.Columns}) VALUES ($seq, $time, $kind, $server, $direction, $method, $tool, $request_id, $decision, $reason, $rule_id, $details, $prev_hash, $entry_hash)";
-            // In column order: WriteBatch fills them by index.
-            Parameters = [.. AuditSchema.Columns.Split(", ").Select(name => Insert.Parameters.Add("$" + name, name == "seq" ? SqliteType.Integer : SqliteType.Text))];
-            SetHead = connection.CreateCommand();
-            SetHead.CommandText = "INSERT OR REPLACE INTO audit_head (id, seq, hash) VALUES (1, $seq, $hash)";
-            HeadSeq = SetHead.Parameters.Add("$seq", SqliteType.Integer);
-            HeadHash = SetHead.Parameters.Add("$hash", SqliteType.Text);
+            _writer = new Utf8JsonWriter(_buffer, new JsonWriterOptions { Encoder = s_detailsJson.Encoder, SkipValidation = true });
         }
 
-        public SqliteCommand Head { get; }
-        public SqliteCommand Tail { get; }
-        public SqliteCommand Insert { get; }
-        public SqliteParameter[] Parameters { get; }
-        public SqliteCommand SetHead { get; }
-        public SqliteParameter HeadSeq { get; }
-        public SqliteParameter HeadHash { get; }
-
-        public void Dispose()
+        public byte[] Write(AuditEvent e, ISecretRedactor redactor)
         {
-            Head.Dispose();
-            Tail.Dispose();
-            Insert.Dispose();
-            SetHead.Dispose();
+            _buffer.ResetWrittenCount();
+            _writer.Reset(_buffer);
+            _writer.WriteStartObject();
+            if (e.Bytes is { } bytes)
+            {
+                _writer.WriteNumber("bytes"u8, bytes);
+            }
+
+            if (e.Arguments is not null)
+            {
+                redactor.WriteRedactedMember(_writer, "arguments", e.Arguments);
+            }
+
+            if (e.Details is not null)
+            {
+                foreach (var (key, value) in e.Details)
+                {
+                    if ((e.Bytes is not null && key == "bytes") || (e.Arguments is not null && key == "arguments"))
+                    {
+                        continue;
+                    }
+
+                    redactor.WriteRedactedMember(_writer, key, value);
+                }
+            }
+
+            _writer.WriteEndObject();
+            _writer.Flush();
+            return _buffer.WrittenSpan.ToArray();
         }
     }
 
-    private sealed class Pending(AuditRecord record)
+    private sealed class Pending(PreparedAuditRecord record)
     {
-        public AuditRecord Record { get; } = record;
+        public PreparedAuditRecord Record { get; } = record;
         public TaskCompletionSource<long> Done { get; } = new(TaskCreationOptions.RunContinuationsAsynchronously);
     }
 }

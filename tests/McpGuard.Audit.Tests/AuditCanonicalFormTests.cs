@@ -40,6 +40,21 @@ public sealed class AuditCanonicalFormTests
         Assert.NotEqual(expected, AuditCanonicalForm.ComputeHash(AuditCanonicalForm.GenesisHash, s_record with { Seq = 43 }));
     }
 
+    [Theory]
+    [InlineData("plain")]
+    [InlineData("quote \" backslash \\ slash / tab \t nul \u0000 unit-sep \u001f del \u007f")]
+    [InlineData("latin \u00e9, cjk \u4e2d, emoji \U0001F600, line-sep \u2028")]
+    [InlineData("lone high \ud800 and lone low \udc00")]
+    public void ComputeHash_AnyText_EqualsSha256OfTheStringForm(string text)
+    {
+        // The store hashes from UTF-8 without building the string form; both must agree byte for byte, or records the
+        // store writes would fail `audit verify` under another implementation of the documented canonical form.
+        var r = s_record with { Reason = text, Details = "{\"t\":" + System.Text.Json.JsonSerializer.Serialize(text) + ",\"raw\":\"" + text + "\"}", RequestId = text, Tool = text };
+        var expected = Convert.ToHexStringLower(System.Security.Cryptography.SHA256.HashData(
+            new byte[32].Concat(System.Text.Encoding.UTF8.GetBytes(AuditCanonicalForm.Serialize(r))).ToArray()));
+        Assert.Equal(expected, AuditCanonicalForm.ComputeHash(AuditCanonicalForm.GenesisHash, r));
+    }
+
     [Fact]
     public void Sanitize_LoneSurrogate_BecomesReplacementCharacter()
     {

@@ -146,6 +146,28 @@ public sealed class SqliteAuditStoreTests
         Assert.True(AuditTestData.Verify(path).Intact);
     }
 
+    [Fact]
+    public async Task Append_BytesAndArguments_StoredFirstInDetailsRedactedAndCallersTreeUntouched()
+    {
+        using var dir = new TempDirectory();
+        var path = Path.Combine(dir.Path, "audit.db");
+        var token = "ghp_" + new string('b', 20) + "0123456789" + "QRSTUV";
+        var arguments = new JsonObject { ["to"] = "a@example.com", ["apiKey"] = "plain-but-named", ["note"] = "use " + token };
+        await using (var store = SqliteAuditStore.Open(path, new Core.Secrets.SecretRedactor()))
+        {
+            await store.AppendAsync(AuditTestData.Event(0) with { Bytes = 1234, Arguments = arguments, Details = new JsonObject { ["bytes"] = 1, ["tools"] = 3 } }, Ct);
+            await store.AppendAsync(AuditTestData.Event(1) with { Bytes = 99, Details = null }, Ct);
+        }
+
+        Assert.Equal(
+            "{\"bytes\":1234,\"arguments\":{\"to\":\"a@example.com\",\"apiKey\":\"[REDACTED:secret-field]\",\"note\":\"use [REDACTED:github-token]\"},\"tools\":3}",
+            AuditTestData.ReadRecord(path, 1).Details);
+        Assert.Equal("{\"bytes\":99}", AuditTestData.ReadRecord(path, 2).Details);
+        Assert.Equal("plain-but-named", (string?)arguments["apiKey"]);
+        Assert.Equal("use " + token, (string?)arguments["note"]);
+        Assert.True(AuditTestData.Verify(path).Intact);
+    }
+
     private static void AssertNoSecretInFiles(string dir, string secret, string password)
     {
         var files = Directory.GetFiles(dir);

@@ -1,3 +1,4 @@
+using System.Text.Json;
 using System.Text.Json.Nodes;
 
 namespace McpGuard.Core.Secrets;
@@ -14,6 +15,45 @@ public interface ISecretRedactor
 
     /// <summary>Redacts string values in place, including values under secret-named keys ("password", "apiKey"...).</summary>
     void RedactInPlace(JsonNode? node);
+
+    /// <summary>
+    /// Writes <paramref name="node"/> to <paramref name="writer"/> with the redactions <see cref="RedactInPlace"/> would
+    /// make, leaving the node itself untouched (no copy of the tree).
+    /// </summary>
+    void WriteRedacted(Utf8JsonWriter writer, JsonNode? node)
+    {
+        ArgumentNullException.ThrowIfNull(writer);
+        var copy = node?.DeepClone();
+        RedactInPlace(copy);
+        if (copy is null)
+        {
+            writer.WriteNullValue();
+        }
+        else
+        {
+            copy.WriteTo(writer);
+        }
+    }
+
+    /// <summary>
+    /// Writes one object member (<paramref name="name"/> and its value) with the redactions <see cref="RedactInPlace"/>
+    /// would make to it inside an object, leaving <paramref name="value"/> untouched.
+    /// </summary>
+    void WriteRedactedMember(Utf8JsonWriter writer, string name, JsonNode? value)
+    {
+        ArgumentNullException.ThrowIfNull(writer);
+        var holder = new JsonObject { [name] = value?.DeepClone() };
+        RedactInPlace(holder);
+        writer.WritePropertyName(name);
+        if (holder[name] is { } redacted)
+        {
+            redacted.WriteTo(writer);
+        }
+        else
+        {
+            writer.WriteNullValue();
+        }
+    }
 
     /// <summary>True when <paramref name="text"/> holds something that looks like a secret.</summary>
     bool ContainsSecret(string text);

@@ -101,6 +101,11 @@ public sealed class SecretDetector
             }
         }
 
+        if (!text.AsSpan().ContainsAny(SecretPatterns.AnyRequired))
+        {
+            return found is null ? [] : Merge(found);
+        }
+
         foreach (var pattern in SecretPatterns.All)
         {
             if (!pattern.MayMatch(text))
@@ -131,6 +136,11 @@ public sealed class SecretDetector
         if (_known is not null && text.AsSpan().IndexOfAny(_known) >= 0)
         {
             return true;
+        }
+
+        if (!text.AsSpan().ContainsAny(SecretPatterns.AnyRequired))
+        {
+            return false;
         }
 
         foreach (var pattern in SecretPatterns.All)

@@ -15,7 +15,11 @@ internal sealed record SecretPattern(string Kind, SizeGuardedRegex Regex, Search
     public SecretPattern(string kind, Regex regex, string[] required, bool ignoreCase = false, bool needsMixedCharacters = false)
         : this(kind, new SizeGuardedRegex(regex), SearchValues.Create(required, ignoreCase ? StringComparison.OrdinalIgnoreCase : StringComparison.Ordinal), needsMixedCharacters)
     {
+        RequiredLiterals = required;
     }
+
+    /// <summary>The substrings behind <see cref="Required"/>, for the combined pre-check of all patterns.</summary>
+    public IReadOnlyList<string> RequiredLiterals { get; private init; } = [];
 
     public bool MayMatch(ReadOnlySpan<char> text) => text.IndexOfAny(Required) >= 0;
 
@@ -129,4 +133,12 @@ internal static partial class SecretPatterns
         new("secret-field", EnvKeyAssignment(), ["_KEY", "_PAT", "_PASS", "_CRED"]),
         new("secret-field", QuerySecret(), ["="]),
     ];
+
+    /// <summary>
+    /// Every pattern's required substrings in one case-insensitive search: text holding none of them cannot match any
+    /// pattern, so one vectorised pass replaces 21 (the audit store redacts every request id, reason and argument, and
+    /// almost none hold a secret).
+    /// </summary>
+    public static SearchValues<string> AnyRequired { get; } =
+        SearchValues.Create([.. All.SelectMany(p => p.RequiredLiterals).Distinct(StringComparer.OrdinalIgnoreCase)], StringComparison.OrdinalIgnoreCase);
 }

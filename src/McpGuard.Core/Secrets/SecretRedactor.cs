@@ -126,6 +126,89 @@ public sealed class SecretRedactor : ISecretRedactor
         }
     }
 
+    /// <inheritdoc />
+    public void WriteRedacted(Utf8JsonWriter writer, JsonNode? node)
+    {
+        ArgumentNullException.ThrowIfNull(writer);
+        Write(writer, node, secretContext: false);
+    }
+
+    /// <inheritdoc />
+    public void WriteRedactedMember(Utf8JsonWriter writer, string name, JsonNode? value)
+    {
+        ArgumentNullException.ThrowIfNull(writer);
+        ArgumentNullException.ThrowIfNull(name);
+        writer.WritePropertyName(name);
+        WriteMemberValue(writer, value, SecretDetector.IsSecretName(name));
+    }
+
+    // The same judgement as RedactInPlace, made while writing: object members by their own key, array items by the
+    // key above the array (nested arrays keep it, objects inside are judged by their keys).
+    private void Write(Utf8JsonWriter writer, JsonNode? node, bool secretContext)
+    {
+        // Trees come from parsed messages (depth-limited) or from our own code; a hostile depth fails closed here.
+        System.Runtime.CompilerServices.RuntimeHelpers.EnsureSufficientExecutionStack();
+        switch (node)
+        {
+            case null:
+                writer.WriteNullValue();
+                break;
+            case JsonObject obj:
+                writer.WriteStartObject();
+                foreach (var (key, value) in obj)
+                {
+                    writer.WritePropertyName(key);
+                    WriteMemberValue(writer, value, SecretDetector.IsSecretName(key));
+                }
+
+                writer.WriteEndObject();
+                break;
+            case JsonArray array:
+                writer.WriteStartArray();
+                foreach (var item in array)
+                {
+                    if (item is JsonValue v)
+                    {
+                        WriteValue(writer, v, secretContext);
+                    }
+                    else
+                    {
+                        Write(writer, item, secretContext && item is JsonArray);
+                    }
+                }
+
+                writer.WriteEndArray();
+                break;
+            case JsonValue value:
+                WriteValue(writer, value, secretContext);
+                break;
+        }
+    }
+
+    private void WriteMemberValue(Utf8JsonWriter writer, JsonNode? value, bool secretName)
+    {
+        if (value is JsonValue v)
+        {
+            WriteValue(writer, v, secretName);
+        }
+        else
+        {
+            Write(writer, value, secretName);
+        }
+    }
+
+    private void WriteValue(Utf8JsonWriter writer, JsonValue value, bool underSecretName)
+    {
+        if (RedactValue(value, underSecretName) is { } replaced)
+        {
+            replaced.WriteTo(writer);
+        }
+        else
+        {
+            value.WriteTo(writer);
+        }
+    }
+
     /// <summary>The replacement for a JSON value, or null to keep it.</summary>
     private JsonValue? RedactValue(JsonValue value, bool underSecretName)
     {

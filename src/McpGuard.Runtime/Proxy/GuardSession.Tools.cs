@@ -223,7 +223,7 @@ internal sealed partial class GuardSession
                     reason: $"{at}: {Summarize(findings)}", rule: ProxyRules.PoisonedTool, tool: tool);
             }
 
-            _audit.Record("message", ProxyAudit.ServerToClient, RequestMethods.ToolsCall, id, "allow", tool: tool, details: Size(frame));
+            _audit.Record("message", ProxyAudit.ServerToClient, RequestMethods.ToolsCall, id, "allow", tool: tool, bytes: frame.Length);
             return !strip || flagged.Count == 0 ? frame : StripFlagged(frame, flagged);
         }
     }

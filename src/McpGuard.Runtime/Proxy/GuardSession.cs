@@ -52,7 +52,7 @@ internal sealed partial class GuardSession
         var readOptions = new StreamPipeReaderOptions(bufferSize: 65536, minimumReadSize: 16384, leaveOpen: true);
         _clientReader = new FrameReader(PipeReader.Create(clientInput, readOptions), _limits.MaxFrameBytes);
         _serverReader = new FrameReader(PipeReader.Create(server.StandardOutput, readOptions), _limits.MaxFrameBytes);
-        _audit = new ProxyAudit(services.Audit, services.Redactor, options.ServerName, services.Time);
+        _audit = new ProxyAudit(services.Audit, options.ServerName, services.Time);
         _toClient = new FrameWriter(PipeWriter.Create(clientOutput, new StreamPipeWriterOptions(leaveOpen: true)), _audit.WhenCommittedAsync);
         _toServer = new FrameWriter(PipeWriter.Create(server.StandardInput, new StreamPipeWriterOptions(leaveOpen: false)), _audit.WhenCommittedAsync);
         _pins = new PinGate(options.Pins);
@@ -211,7 +211,7 @@ internal sealed partial class GuardSession
                 return;
 
             case FrameKind.Notification:
-                _audit.Record("message", ProxyAudit.ClientToServer, envelope.Method, null, "allow", details: Size(frame));
+                _audit.Record("message", ProxyAudit.ClientToServer, envelope.Method, null, "allow", bytes: frame.Length);
                 await _toServer.WriteAsync(frame, ct);
                 return;
 
@@ -225,7 +225,7 @@ internal sealed partial class GuardSession
                     return;
                 }
 
-                _audit.Record("message", ProxyAudit.ClientToServer, method, id, "allow", details: Size(frame));
+                _audit.Record("message", ProxyAudit.ClientToServer, method, id, "allow", bytes: frame.Length);
                 await _toServer.WriteAsync(frame, ct);
                 return;
         }
@@ -268,11 +268,11 @@ internal sealed partial class GuardSession
         {
             // Pagination: only a request without a cursor starts a new set of definitions.
             firstPage = !ParamsHas(frame, "cursor"u8);
-            _audit.Record("message", ProxyAudit.ClientToServer, method, id, "allow", details: Size(frame));
+            _audit.Record("message", ProxyAudit.ClientToServer, method, id, "allow", bytes: frame.Length);
         }
         else
         {
-            _audit.Record("message", ProxyAudit.ClientToServer, method, id, "allow", details: Size(frame));
+            _audit.Record("message", ProxyAudit.ClientToServer, method, id, "allow", bytes: frame.Length);
         }
 
         // Registered before forwarding: the answer may come back before WriteAsync returns.
@@ -322,11 +322,10 @@ internal sealed partial class GuardSession
             }
 
             var argumentsNode = arguments is { ValueKind: JsonValueKind.Object } obj ? JsonObject.Create(obj.Clone()) : null;
-            var details = new JsonObject { ["bytes"] = frame.Length, ["arguments"] = argumentsNode?.DeepClone() };
             if (!decision.Forward)
             {
                 _audit.Record("tool-call", ProxyAudit.ClientToServer, RequestMethods.ToolsCall, id, "block",
-                    reason: decision.Reason, rule: decision.Rule, tool: tool, details: details);
+                    reason: decision.Reason, rule: decision.Rule, tool: tool, bytes: frame.Length, arguments: argumentsNode);
                 Warn($"blocked call to tool '{tool}': {decision.Reason}");
                 await WriteErrorAsync(_toClient, id, GuardErrorCodes.Blocked, $"McpGuard blocked this call ({decision.Rule?.Id}): {decision.Reason}", ct);
                 return null;
@@ -338,7 +337,7 @@ internal sealed partial class GuardSession
             }
 
             _audit.Record("tool-call", ProxyAudit.ClientToServer, RequestMethods.ToolsCall, id, decision.IsAlert ? "alert" : "allow",
-                reason: decision.Reason, rule: decision.Rule, tool: tool, details: details);
+                reason: decision.Reason, rule: decision.Rule, tool: tool, bytes: frame.Length, arguments: argumentsNode);
             return (tool, argumentsNode);
         }
     }
@@ -411,7 +410,7 @@ internal sealed partial class GuardSession
                     return;
                 }
 
-                _audit.Record("message", ProxyAudit.ServerToClient, envelope.Method, id, "allow", details: Size(frame));
+                _audit.Record("message", ProxyAudit.ServerToClient, envelope.Method, id, "allow", bytes: frame.Length);
                 await _toClient.WriteAsync(frame, ct);
                 return;
 
@@ -421,7 +420,7 @@ internal sealed partial class GuardSession
                     _pins.Invalidate();
                 }
 
-                _audit.Record("message", ProxyAudit.ServerToClient, envelope.Method, null, "allow", details: Size(frame));
+                _audit.Record("message", ProxyAudit.ServerToClient, envelope.Method, null, "allow", bytes: frame.Length);
                 await _toClient.WriteAsync(frame, ct);
                 return;
 
@@ -476,7 +475,7 @@ internal sealed partial class GuardSession
         else
         {
             _audit.Record("message", ProxyAudit.ServerToClient, pending.Method, id, envelope.Kind == FrameKind.Error ? "error" : "allow",
-                tool: pending.Tool, details: Size(frame));
+                tool: pending.Tool, bytes: frame.Length);
         }
 
         await _toClient.WriteAsync(output, ct);
@@ -626,8 +625,6 @@ internal sealed partial class GuardSession
         return document.RootElement.TryGetProperty("params", out var p) && p.ValueKind == JsonValueKind.Object
             && p.TryGetProperty(name, out var v) && v.ValueKind != JsonValueKind.Null;
     }
-
-    private JsonObject? Size(ReadOnlyMemory<byte> frame) => _audit.Enabled ? new JsonObject { ["bytes"] = frame.Length } : null;
 
     private void Warn(string message)
     {

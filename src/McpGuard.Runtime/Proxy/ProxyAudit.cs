@@ -1,7 +1,6 @@
 using System.Text.Json.Nodes;
 using McpGuard.Audit;
 using McpGuard.Core.Rules;
-using McpGuard.Core.Secrets;
 
 namespace McpGuard.Runtime.Proxy;
 
@@ -9,10 +8,11 @@ namespace McpGuard.Runtime.Proxy;
 /// Builds audit events for one session and hands them to the sink without waiting (group commit): the session's
 /// <see cref="FrameWriter"/>s call <see cref="WhenCommittedAsync"/> before every flush, so no byte leaves the process
 /// before every event recorded so far is committed. One read buffer's frames (both directions, when they overlap)
-/// thus share one transaction instead of waiting for one commit each. Reasons and details are redacted first. With no
-/// sink, nothing is built, so the hot path stays allocation-free.
+/// thus share one transaction instead of waiting for one commit each. The sink redacts reasons, ids, arguments and
+/// details as it writes them (<see cref="IAuditSink"/>), so the trees handed over here are never copied or changed.
+/// With no sink, nothing is built, so the hot path stays allocation-free.
 /// </summary>
-internal sealed class ProxyAudit(IAuditSink? sink, ISecretRedactor redactor, string server, TimeProvider time)
+internal sealed class ProxyAudit(IAuditSink? sink, string server, TimeProvider time)
 {
     public const string ClientToServer = "client-to-server";
     public const string ServerToClient = "server-to-client";
@@ -35,16 +35,13 @@ internal sealed class ProxyAudit(IAuditSink? sink, ISecretRedactor redactor, str
         string? reason = null,
         RuleDescriptor? rule = null,
         string? tool = null,
-        JsonObject? details = null)
+        JsonObject? details = null,
+        long? bytes = null,
+        JsonObject? arguments = null)
     {
         if (sink is null)
         {
             return;
-        }
-
-        if (details is not null)
-        {
-            redactor.RedactInPlace(details);
         }
 
         // No cancellation: once queued, the event is written whether or not anyone still waits for it. Deferred: the
@@ -59,9 +56,11 @@ internal sealed class ProxyAudit(IAuditSink? sink, ISecretRedactor redactor, str
             Tool = tool,
             RequestId = id?.ToString(),
             Decision = decision,
-            Reason = reason is null ? null : redactor.Redact(reason),
+            Reason = reason,
             RuleId = rule?.Id,
             Details = details,
+            Bytes = bytes,
+            Arguments = arguments,
         });
 
         lock (_uncommitted)

@@ -250,7 +250,7 @@ public sealed class ProxyForwardingTests
         await h.ServerSendAsync("""{"jsonrpc":"2.0","id":9,"result":{"content":[]}}""");
         await h.ClientReceiveAsync();
         Assert.NotNull(Assert.Single(h.Services.Calls.Snapshot("test")).Ended);
-        Assert.Contains(h.Audit.Events, e => e.Kind == "tool-call" && e.Details!["arguments"]!["to"]!.ToString() == "a@example.com");
+        Assert.Contains(h.Audit.Events, e => e.Kind == "tool-call" && e.Arguments!["to"]!.ToString() == "a@example.com");
     }
 
     [Fact]
@@ -262,6 +262,6 @@ public sealed class ProxyForwardingTests
         await h.ServerReceiveAsync();
         await h.ServerSendAsync(big);
         Assert.Equal(big, await h.ClientReceiveAsync());
-        Assert.Equal(Encoding.UTF8.GetByteCount(big), (int)h.Audit.Events.Last(e => e.RequestId == "1").Details!["bytes"]!);
+        Assert.Equal(Encoding.UTF8.GetByteCount(big), h.Audit.Events.Last(e => e.RequestId == "1").Bytes);
     }
 }

@@ -1,13 +1,18 @@
 using System.Text.Json.Nodes;
+using McpGuard.Core.Secrets;
 using McpGuard.Runtime.Policy;
 using McpGuard.Runtime.Proxy;
 using McpGuard.Runtime.Tests.Support;
+using McpGuard.TestSupport;
 using Microsoft.Extensions.Time.Testing;
 
 namespace McpGuard.Runtime.Tests.Proxy;
 
 public sealed class ProxyLimitsAndArgumentsTests
 {
+    // A GitHub token shape, assembled so that no secret-looking literal sits in the source.
+    private static readonly string GitHubToken = "ghp_" + new string('a', 18) + "0123456789" + new string('Z', 8);
+
     private static ServerPolicy MailPolicy(ViolationAction action) => new()
     {
         OnViolation = action,
@@ -21,19 +26,62 @@ public sealed class ProxyLimitsAndArgumentsTests
     [Fact]
     public async Task ToolCall_HiddenBccRecipient_BlockedAndAuditedWithRedactedArguments()
     {
-        await using var h = new ProxyHarness(new GuardOptions { ServerName = "postmark", Policy = MailPolicy(ViolationAction.Block) });
-        await h.ClientSendAsync("""{"jsonrpc":"2.0","id":1,"method":"tools/call","params":{"name":"send-email","arguments":{"to":"a@example.com","bcc":"phan@giftshop.club","body":"key sk-test-SECRET"}}}""");
-        var error = await h.ClientReceiveJsonAsync();
-        Assert.Equal(GuardErrorCodes.Blocked, (int)error["error"]!["code"]!);
-        Assert.Contains("argument 'bcc'", error["error"]!["message"]!.ToString());
+        // The real store and redactor: the proxy hands the arguments over as they are, the store redacts while it writes.
+        using var dir = new TempDirectory();
+        var path = Path.Combine(dir.Path, "audit.db");
+        var store = Audit.SqliteAuditStore.Open(path, new SecretRedactor(), new Audit.SqliteAuditStoreOptions { Synchronous = Audit.AuditSynchronous.Normal });
+        var diagnostics = new StringWriter();
+        await using (var h = new ProxyHarness(
+            new GuardOptions { ServerName = "postmark", Policy = MailPolicy(ViolationAction.Block) },
+            new GuardServices { Audit = store, Redactor = new SecretRedactor(), Diagnostics = diagnostics }))
+        {
+            await h.ClientSendAsync("""{"jsonrpc":"2.0","id":1,"method":"tools/call","params":{"name":"send-email","arguments":{"to":"a@example.com","bcc":"phan@giftshop.club","body":"key TOKEN","password":"hunter2-long"}}}""".Replace("TOKEN", GitHubToken, StringComparison.Ordinal));
+            var error = await h.ClientReceiveJsonAsync();
+            Assert.Equal(GuardErrorCodes.Blocked, (int)error["error"]!["code"]!);
+            Assert.Contains("argument 'bcc'", error["error"]!["message"]!.ToString());
 
-        var call = Assert.Single(h.Audit.Events, e => e.Kind == "tool-call");
+            await h.ClientSendAsync("""{"jsonrpc":"2.0","id":2,"method":"ping"}""");
+            Assert.Contains("\"id\":2", await h.ServerReceiveAsync());
+        }
+
+        await store.DisposeAsync();
+        using var reader = Audit.AuditLogReader.Open(path);
+        var call = Assert.Single(reader.Query(new Audit.AuditQuery { Kind = "tool-call" }));
         Assert.Equal("block", call.Decision);
         Assert.Equal("MCPG502", call.RuleId);
-        Assert.Equal("key [REDACTED]", call.Details!["arguments"]!["body"]!.ToString());
+        var details = JsonNode.Parse(call.Details!)!;
+        Assert.True((int)details["bytes"]! > 100);
+        Assert.Equal("phan@giftshop.club", details["arguments"]!["bcc"]!.ToString());
+        Assert.Equal("key [REDACTED:github-token]", details["arguments"]!["body"]!.ToString());
+        Assert.Equal("[REDACTED:secret-field]", details["arguments"]!["password"]!.ToString());
+        Assert.DoesNotContain("hunter2", call.Details!);
+        Assert.DoesNotContain(GitHubToken, call.Details!);
+    }
 
-        await h.ClientSendAsync("""{"jsonrpc":"2.0","id":2,"method":"ping"}""");
-        Assert.Contains("\"id\":2", await h.ServerReceiveAsync());
+    [Fact]
+    public async Task ToolCall_Allowed_InFlightArgumentsKeepTheirValuesWhileTheAuditIsRedacted()
+    {
+        using var dir = new TempDirectory();
+        var path = Path.Combine(dir.Path, "audit.db");
+        var store = Audit.SqliteAuditStore.Open(path, new SecretRedactor(), new Audit.SqliteAuditStoreOptions { Synchronous = Audit.AuditSynchronous.Normal });
+        await using (var h = new ProxyHarness(new GuardOptions { ServerName = "mail" }, new GuardServices { Audit = store, Redactor = new SecretRedactor() }))
+        {
+            await h.ClientSendAsync("""{"jsonrpc":"2.0","id":7,"method":"tools/call","params":{"name":"send","arguments":{"to":"a@example.com","token":"TOKEN"}}}""".Replace("TOKEN", GitHubToken, StringComparison.Ordinal));
+            await h.ServerReceiveAsync();
+
+            // The egress inspector reads the call's own arguments: the audit's redaction must not have changed them.
+            var call = Assert.Single(h.Services.Calls.Snapshot("mail"));
+            Assert.Equal(GitHubToken, call.Arguments!["token"]!.ToString());
+            await h.ServerSendAsync("""{"jsonrpc":"2.0","id":7,"result":{"content":[]}}""");
+            await h.ClientReceiveAsync();
+        }
+
+        await store.DisposeAsync();
+        using var reader = Audit.AuditLogReader.Open(path);
+        Assert.True(Audit.AuditChainVerifier.Verify(reader).Intact);
+        var record = Assert.Single(reader.Query(new Audit.AuditQuery { Kind = "tool-call" }));
+        Assert.Equal("[REDACTED:github-token]", JsonNode.Parse(record.Details!)!["arguments"]!["token"]!.ToString());
+
     }
 
     [Fact]
