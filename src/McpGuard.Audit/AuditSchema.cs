@@ -87,6 +87,10 @@ internal static class AuditSchema
             RefuseForeignDatabase(connection, full);
             Execute(connection, "PRAGMA journal_mode = WAL;");
             Execute(connection, $"PRAGMA synchronous = {(options.Synchronous == AuditSynchronous.Full ? "FULL" : "NORMAL")};");
+            // Checkpoints run from WalCheckpointer, off the commit a forwarded message waits for; the limit truncates
+            // the WAL file back to 4 MB after a checkpoint lets it restart.
+            Execute(connection, "PRAGMA wal_autocheckpoint = 0;");
+            Execute(connection, "PRAGMA journal_size_limit = 4194304;");
             using (var tx = connection.BeginTransaction(deferred: false))
             {
                 using var cmd = connection.CreateCommand();

@@ -46,6 +46,7 @@ public sealed class SqliteAuditStore : IAuditSink
     private readonly ConcurrentQueue<Pending> _deferred = new();
     private readonly List<Pending> _batch;
     private readonly List<PreparedAuditRecord> _records;
+    private readonly WalCheckpointer _checkpointer;
     private SqliteAppendStatements? _statements;
     private bool _closed;
     private int _disposed;
@@ -58,6 +59,7 @@ public sealed class SqliteAuditStore : IAuditSink
         _options = options;
         _batch = new List<Pending>(options.MaxBatchSize);
         _records = new List<PreparedAuditRecord>(options.MaxBatchSize);
+        _checkpointer = new WalCheckpointer(path, options.CheckpointInterval);
         // A dedicated thread: Microsoft.Data.Sqlite is synchronous underneath, and an fsync must not block a pool thread.
         _writer = new Thread(WriterLoop) { IsBackground = true, Name = "mcpguard-audit-writer" };
         _writer.Start();
@@ -237,6 +239,7 @@ public sealed class SqliteAuditStore : IAuditSink
             {
                 _statements ??= new SqliteAppendStatements(_connection);
                 var first = _statements.Append(_records);
+                _checkpointer.Committed();
                 for (var i = 0; i < _batch.Count; i++)
                 {
                     _batch[i].Done.TrySetResult(first + i);
@@ -269,6 +272,7 @@ public sealed class SqliteAuditStore : IAuditSink
             // The writer thread has drained the queue; a late CommitPendingNow must not touch a closed connection.
             CommitQueued();
             Volatile.Write(ref _closed, true);
+            _checkpointer.Dispose();
             _statements?.Dispose();
             _connection.Dispose();
         }

@@ -28,8 +28,19 @@ public sealed record SqliteAuditStoreOptions
     /// </summary>
     public TimeSpan BusyTimeout { get; init; } = TimeSpan.FromSeconds(30);
 
+    /// <summary>
+    /// 1 s between WAL checkpoints (<see cref="WalCheckpointer"/>): the WAL stays a few MB under a sustained burst, and
+    /// a killed proxy leaves at most a second of records for SQLite to replay from it on the next open.
+    /// </summary>
+    public TimeSpan CheckpointInterval { get; init; } = TimeSpan.FromSeconds(1);
+
     public void Validate()
     {
+        if (CheckpointInterval <= TimeSpan.Zero)
+        {
+            throw new ArgumentOutOfRangeException(nameof(CheckpointInterval), CheckpointInterval, "must be positive");
+        }
+
         if (MaxBatchSize < 1)
         {
             throw new ArgumentOutOfRangeException(nameof(MaxBatchSize), MaxBatchSize, "must be at least 1");

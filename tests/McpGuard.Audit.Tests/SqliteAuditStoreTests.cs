@@ -168,6 +168,33 @@ public sealed class SqliteAuditStoreTests
         Assert.True(AuditTestData.Verify(path).Intact);
     }
 
+    [Fact]
+    public async Task Checkpoint_RunsOffTheCommitPath_WalPagesReachTheMainFile()
+    {
+        using var dir = new TempDirectory();
+        var path = Path.Combine(dir.Path, "audit.db");
+        await using var store = SqliteAuditStore.Open(path, new FakeRedactor(), new SqliteAuditStoreOptions
+        {
+            Synchronous = AuditSynchronous.Normal,
+            CheckpointInterval = TimeSpan.FromMilliseconds(50),
+        });
+        var initial = new FileInfo(path).Length;
+        for (var i = 0; i < 2000; i++)
+        {
+            await store.AppendAsync(AuditTestData.Event(i) with { Details = new JsonObject { ["pad"] = new string('p', 200) } }, Ct);
+        }
+
+        // No commit checkpoints (wal_autocheckpoint = 0): the main file grows only when the checkpointer copies pages.
+        var deadline = DateTime.UtcNow.AddSeconds(30);
+        while (new FileInfo(path).Length < initial + (200 * 1024) && DateTime.UtcNow < deadline)
+        {
+            await Task.Delay(20, Ct);
+        }
+
+        Assert.True(new FileInfo(path).Length >= initial + (200 * 1024), $"main file still {new FileInfo(path).Length} bytes");
+        Assert.True(AuditTestData.Verify(path).Intact);
+    }
+
     private static void AssertNoSecretInFiles(string dir, string secret, string password)
     {
         var files = Directory.GetFiles(dir);

@@ -21,4 +21,29 @@ public sealed class InFlightCallRegistryTests
         Assert.Empty(registry.Snapshot("postmark"));
         Assert.Single(registry.Snapshot("other"));
     }
+
+    [Fact]
+    public void End_WithoutAnySnapshot_DropsCallsPastTheirGracePeriod()
+    {
+        // A server that never makes an outbound request never triggers Snapshot; its answered calls must still go.
+        var time = new FakeTimeProvider(DateTimeOffset.Parse("2026-01-01T00:00:00Z", System.Globalization.CultureInfo.InvariantCulture));
+        var registry = new InFlightCallRegistry(time) { GracePeriod = TimeSpan.FromSeconds(2) };
+        for (var i = 0; i < 1000; i++)
+        {
+            registry.Begin(new InFlightCall("s", i.ToString(System.Globalization.CultureInfo.InvariantCulture), "t", null, time.GetUtcNow()));
+            registry.End("s", i.ToString(System.Globalization.CultureInfo.InvariantCulture));
+        }
+
+        registry.Begin(new InFlightCall("s", "open", "t", null, time.GetUtcNow()));
+        Assert.Equal(1001, registry.Count);
+        time.Advance(TimeSpan.FromSeconds(3));
+
+        // Id "5" reused by a new call before the old one expired: the new one must survive the old one's expiry.
+        registry.Begin(new InFlightCall("s", "5", "t2", null, time.GetUtcNow()));
+        registry.Begin(new InFlightCall("s", "next", "t", null, time.GetUtcNow()));
+        registry.End("s", "next");
+        Assert.Equal(3, registry.Count);
+        Assert.Contains(registry.Snapshot("s"), c => c.RequestId == "5" && c.Tool == "t2" && c.Ended is null);
+        Assert.Contains(registry.Snapshot("s"), c => c.RequestId == "open");
+    }
 }

@@ -32,6 +32,11 @@ public sealed class InFlightCallRegistry(TimeProvider? timeProvider = null) : II
     private readonly TimeProvider _time = timeProvider ?? TimeProvider.System;
     private readonly ConcurrentDictionary<(string Server, string RequestId), InFlightCall> _calls = new();
 
+    // Ended calls in the order they ended, so End can drop the expired ones without scanning: Snapshot alone (only
+    // called when the server makes an outbound request) would let a server that never calls out keep every call it
+    // ever answered, arguments included, for the life of the session.
+    private readonly ConcurrentQueue<((string Server, string RequestId) Key, InFlightCall Ended)> _ended = new();
+
     /// <summary>2 s: long enough for an asynchronous send after the reply, short enough not to cover the next idle period.</summary>
     public TimeSpan GracePeriod { get; init; } = TimeSpan.FromSeconds(2);
 
@@ -39,9 +44,29 @@ public sealed class InFlightCallRegistry(TimeProvider? timeProvider = null) : II
 
     public void End(string server, string requestId)
     {
+        var now = _time.GetUtcNow();
         if (_calls.TryGetValue((server, requestId), out var call))
         {
-            _calls[(server, requestId)] = call with { Ended = _time.GetUtcNow() };
+            var ended = call with { Ended = now };
+            _calls[(server, requestId)] = ended;
+            _ended.Enqueue(((server, requestId), ended));
+        }
+
+        DropExpired(now);
+    }
+
+    /// <summary>How many calls are held (in flight or in their grace period); for tests.</summary>
+    internal int Count => _calls.Count;
+
+    private void DropExpired(DateTimeOffset now)
+    {
+        while (_ended.TryPeek(out var oldest) && now - oldest.Ended.Ended!.Value > GracePeriod)
+        {
+            if (_ended.TryDequeue(out oldest))
+            {
+                // Only the ended record itself: the same id may have been reused by a newer call since.
+                _calls.TryRemove(new KeyValuePair<(string, string), InFlightCall>(oldest.Key, oldest.Ended));
+            }
         }
     }
 
