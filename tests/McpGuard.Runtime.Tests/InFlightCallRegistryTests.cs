@@ -46,4 +46,24 @@ public sealed class InFlightCallRegistryTests
         Assert.Contains(registry.Snapshot("s"), c => c.RequestId == "5" && c.Tool == "t2" && c.Ended is null);
         Assert.Contains(registry.Snapshot("s"), c => c.RequestId == "open");
     }
+
+    [Fact]
+    public void End_BurstWithinGracePeriod_KeepsOnlyTheNewestEndedCalls()
+    {
+        var time = new FakeTimeProvider(DateTimeOffset.Parse("2026-01-01T00:00:00Z", System.Globalization.CultureInfo.InvariantCulture));
+        var registry = new InFlightCallRegistry(time) { MaxEndedCalls = 10 };
+        registry.Begin(new InFlightCall("s", "still-open", "t", null, time.GetUtcNow()));
+        for (var i = 0; i < 100; i++)
+        {
+            var id = i.ToString(System.Globalization.CultureInfo.InvariantCulture);
+            registry.Begin(new InFlightCall("s", id, "t", null, time.GetUtcNow()));
+            registry.End("s", id);
+        }
+
+        Assert.Equal(11, registry.Count);
+        var snapshot = registry.Snapshot("s");
+        Assert.Contains(snapshot, c => c.RequestId == "still-open");
+        Assert.Contains(snapshot, c => c.RequestId == "99");
+        Assert.DoesNotContain(snapshot, c => c.RequestId == "89");
+    }
 }

@@ -40,6 +40,12 @@ public sealed class InFlightCallRegistry(TimeProvider? timeProvider = null) : II
     /// <summary>2 s: long enough for an asynchronous send after the reply, short enough not to cover the next idle period.</summary>
     public TimeSpan GracePeriod { get; init; } = TimeSpan.FromSeconds(2);
 
+    /// <summary>
+    /// 1,024 ended calls at most, however recent: a pipelining client ends thousands of calls within one grace period,
+    /// and each holds its arguments. Late sends come from the last few calls, not from a thousand calls back.
+    /// </summary>
+    public int MaxEndedCalls { get; init; } = 1024;
+
     public void Begin(InFlightCall call) => _calls[(call.Server, call.RequestId)] = call;
 
     public void End(string server, string requestId)
@@ -60,7 +66,7 @@ public sealed class InFlightCallRegistry(TimeProvider? timeProvider = null) : II
 
     private void DropExpired(DateTimeOffset now)
     {
-        while (_ended.TryPeek(out var oldest) && now - oldest.Ended.Ended!.Value > GracePeriod)
+        while (_ended.TryPeek(out var oldest) && (now - oldest.Ended.Ended!.Value > GracePeriod || _ended.Count > MaxEndedCalls))
         {
             if (_ended.TryDequeue(out oldest))
             {
