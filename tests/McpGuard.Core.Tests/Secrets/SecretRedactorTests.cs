@@ -108,6 +108,45 @@ public sealed class SecretRedactorTests
     }
 
     [Fact]
+    public void WriteRedacted_SameJudgementAsRedactInPlace_AndLeavesTheTreeUntouched()
+    {
+        // The audit store writes with WriteRedacted (no copy of the tree); it must redact exactly what RedactInPlace does.
+        var gh = "ghp_" + Rep("aB3d", 9);
+        var text = $$"""
+            {"to":"alice@example.com","apiKey":"plainvalue","pin":1234,"max_tokens":2048,"nextPageToken":"cursor-abc",
+             "env":{"GITHUB_TOKEN":"t0ken-value","OPENAI_KEY":"${OPENAI_KEY}"},"servers":[{"client_secret":"abcd","url":"https://u:pw123456@h.example/x"}],
+             "secret":["one-secret",["nested-secret"],{"plain":"kept"}],"body":"please use {{gh}} now","cookie":"sid=abc; other=1","nothing":null,"ok":true}
+            """;
+        var original = JsonNode.Parse(text)!.AsObject();
+        var expected = original.DeepClone();
+        Redactor.RedactInPlace(expected);
+
+        var written = new System.Buffers.ArrayBufferWriter<byte>();
+        using (var writer = new System.Text.Json.Utf8JsonWriter(written))
+        {
+            Redactor.WriteRedacted(writer, original);
+        }
+
+        Assert.Equal(expected.ToJsonString(), Encoding.UTF8.GetString(written.WrittenSpan));
+        Assert.Equal(JsonNode.Parse(text)!.ToJsonString(), original.ToJsonString());
+
+        // Member by member (how the store writes details after its own "bytes"): judged by the member's name.
+        var members = new System.Buffers.ArrayBufferWriter<byte>();
+        using (var writer = new System.Text.Json.Utf8JsonWriter(members))
+        {
+            writer.WriteStartObject();
+            foreach (var (key, value) in original)
+            {
+                Redactor.WriteRedactedMember(writer, key, value);
+            }
+
+            writer.WriteEndObject();
+        }
+
+        Assert.Equal(expected.ToJsonString(), Encoding.UTF8.GetString(members.WrittenSpan));
+    }
+
+    [Fact]
     public void RedactInPlace_SecretNamedKeysAndEmbeddedTokens_NestedObjectsAndArrays()
     {
         var gh = "ghp_" + Rep("aB3d", 9);
