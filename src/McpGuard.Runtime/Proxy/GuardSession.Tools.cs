@@ -1,4 +1,5 @@
 using System.Buffers;
+using System.Runtime.InteropServices;
 using System.Text.Json;
 using System.Text.Json.Nodes;
 using McpGuard.Core.Findings;
@@ -199,7 +200,7 @@ internal sealed partial class GuardSession
                     var index = 0;
                     foreach (var item in content.EnumerateArray())
                     {
-                        if (ContentText(item) is { } text && _services.Scanner!.ScanText(text, where, Server) is { Count: > 0 } findings)
+                        if (ContentText(item) is { } text && ScanString(text, where) is { Count: > 0 } findings)
                         {
                             flagged.Add(new FlaggedText([StructuredPath.Member("content"), StructuredPath.Item(index)], findings));
                         }
@@ -231,7 +232,7 @@ internal sealed partial class GuardSession
     private sealed record FlaggedText(StructuredPath[] Path, IReadOnlyList<Finding> Findings);
 
     /// <summary>The text a content item shows the model: a text item's text or an embedded text resource's text.</summary>
-    private static string? ContentText(JsonElement item)
+    private static JsonElement? ContentText(JsonElement item)
     {
         if (item.ValueKind != JsonValueKind.Object)
         {
@@ -240,13 +241,46 @@ internal sealed partial class GuardSession
 
         if (item.TryGetProperty("text", out var text) && text.ValueKind == JsonValueKind.String)
         {
-            return text.GetString();
+            return text;
         }
 
         return item.TryGetProperty("resource", out var resource) && resource.ValueKind == JsonValueKind.Object
             && resource.TryGetProperty("text", out var resourceText) && resourceText.ValueKind == JsonValueKind.String
-            ? resourceText.GetString()
+            ? resourceText
             : null;
+    }
+
+    /// <summary>
+    /// Strings up to this many bytes (as escaped in the frame) are scanned as a string; longer ones are decoded into a
+    /// pooled buffer. 8 KiB: a string of that size is an ordinary small allocation, while a 1 MiB result decoded into a
+    /// string is a 2 MB large-object allocation per result that stays until a full collection (most of the proxy's
+    /// peak memory in the 1 MiB phase of the benchmark, bench/README.md).
+    /// </summary>
+    private const int PooledStringAbove = 8 * 1024;
+
+    /// <summary>Runs the tool-output rules on one JSON string value of the answer.</summary>
+    private IReadOnlyList<Finding> ScanString(JsonElement value, string where)
+    {
+        var raw = JsonMarshal.GetRawUtf8Value(value);
+        if (raw.Length <= PooledStringAbove)
+        {
+            return _services.Scanner!.ScanText(value.GetString()!, where, Server);
+        }
+
+        // The raw value is the quoted, escaped string the strict parse already validated; a reader over it unescapes
+        // into the buffer. UTF-16 never needs more chars than the escaped UTF-8 has bytes, so the buffer always fits.
+        var reader = new Utf8JsonReader(raw);
+        reader.Read();
+        var buffer = ArrayPool<char>.Shared.Rent(reader.ValueSpan.Length);
+        try
+        {
+            var length = reader.CopyString(buffer);
+            return _services.Scanner!.ScanText(buffer.AsSpan(0, length), where, Server);
+        }
+        finally
+        {
+            ArrayPool<char>.Shared.Return(buffer);
+        }
     }
 
     /// <summary>Scans every string value under <paramref name="element"/> (depth is bounded by the strict parse).</summary>
@@ -255,7 +289,7 @@ internal sealed partial class GuardSession
         switch (element.ValueKind)
         {
             case JsonValueKind.String:
-                if (_services.Scanner!.ScanText(element.GetString()!, where, Server) is { Count: > 0 } findings)
+                if (ScanString(element, where) is { Count: > 0 } findings)
                 {
                     flagged.Add(new FlaggedText([.. path], findings));
                 }
