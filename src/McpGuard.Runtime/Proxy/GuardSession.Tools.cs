@@ -271,7 +271,8 @@ internal sealed partial class GuardSession
         // into the buffer. UTF-16 never needs more chars than the escaped UTF-8 has bytes, so the buffer always fits.
         var reader = new Utf8JsonReader(raw);
         reader.Read();
-        var buffer = ArrayPool<char>.Shared.Rent(reader.ValueSpan.Length);
+        var pooled = reader.ValueSpan.Length <= PooledStringMaxChars;
+        var buffer = pooled ? ArrayPool<char>.Shared.Rent(reader.ValueSpan.Length) : GC.AllocateUninitializedArray<char>(reader.ValueSpan.Length);
         try
         {
             var length = reader.CopyString(buffer);
@@ -279,9 +280,18 @@ internal sealed partial class GuardSession
         }
         finally
         {
-            ArrayPool<char>.Shared.Return(buffer);
+            if (pooled)
+            {
+                ArrayPool<char>.Shared.Return(buffer);
+            }
         }
     }
+
+    /// <summary>
+    /// 4 Mi chars (an 8 MB array): results up to a few MiB reuse one pooled buffer; a rare bigger one (up to the frame
+    /// limit) gets its own array, freed with the next full collection, so it does not stay in the shared pool.
+    /// </summary>
+    private const int PooledStringMaxChars = 4 * 1024 * 1024;
 
     /// <summary>Scans every string value under <paramref name="element"/> (depth is bounded by the strict parse).</summary>
     private void ScanStrings(JsonElement element, List<StructuredPath> path, string where, List<FlaggedText> flagged)
