@@ -37,7 +37,10 @@ public sealed class SizeGuardedRegex
     }
 
     /// <summary>The engine for <paramref name="text"/>: backtracking when it is short, linear-time otherwise.</summary>
-    public Regex For(string text) => text.Length <= LinearAbove ? _backtracking : Linear;
+    public Regex For(string text) => For(text.Length);
+
+    /// <summary>The engine for a text of <paramref name="length"/> characters (span-based matching).</summary>
+    public Regex For(int length) => length <= LinearAbove ? _backtracking : Linear;
 
     /// <summary>The linear-time engine (built now if it was not yet).</summary>
     public Regex Linear

@@ -18,4 +18,10 @@ public interface IToolDescriptionScanner
 
     /// <summary>Findings for free text a tool returned (injected instructions in outputs); <paramref name="context"/> names where it came from.</summary>
     IReadOnlyList<Finding> ScanText(string text, string context, string? server = null);
+
+    /// <summary>
+    /// <see cref="ScanText(string, string, string?)"/> over text in a caller's buffer: a tool result of megabytes is
+    /// scanned where it was decoded instead of being copied into one more large string.
+    /// </summary>
+    IReadOnlyList<Finding> ScanText(ReadOnlySpan<char> text, string context, string? server = null) => ScanText(text.ToString(), context, server);
 }

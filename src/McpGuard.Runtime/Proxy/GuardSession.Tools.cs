@@ -1,4 +1,5 @@
 using System.Buffers;
+using System.Runtime.InteropServices;
 using System.Text.Json;
 using System.Text.Json.Nodes;
 using McpGuard.Core.Findings;
@@ -199,7 +200,7 @@ internal sealed partial class GuardSession
                     var index = 0;
                     foreach (var item in content.EnumerateArray())
                     {
-                        if (ContentText(item) is { } text && _services.Scanner!.ScanText(text, where, Server) is { Count: > 0 } findings)
+                        if (ContentText(item) is { } text && ScanString(text, where) is { Count: > 0 } findings)
                         {
                             flagged.Add(new FlaggedText([StructuredPath.Member("content"), StructuredPath.Item(index)], findings));
                         }
@@ -231,7 +232,7 @@ internal sealed partial class GuardSession
     private sealed record FlaggedText(StructuredPath[] Path, IReadOnlyList<Finding> Findings);
 
     /// <summary>The text a content item shows the model: a text item's text or an embedded text resource's text.</summary>
-    private static string? ContentText(JsonElement item)
+    private static JsonElement? ContentText(JsonElement item)
     {
         if (item.ValueKind != JsonValueKind.Object)
         {
@@ -240,14 +241,57 @@ internal sealed partial class GuardSession
 
         if (item.TryGetProperty("text", out var text) && text.ValueKind == JsonValueKind.String)
         {
-            return text.GetString();
+            return text;
         }
 
         return item.TryGetProperty("resource", out var resource) && resource.ValueKind == JsonValueKind.Object
             && resource.TryGetProperty("text", out var resourceText) && resourceText.ValueKind == JsonValueKind.String
-            ? resourceText.GetString()
+            ? resourceText
             : null;
     }
+
+    /// <summary>
+    /// Strings up to this many bytes (as escaped in the frame) are scanned as a string; longer ones are decoded into a
+    /// pooled buffer. 8 KiB: a string of that size is an ordinary small allocation, while a 1 MiB result decoded into a
+    /// string is a 2 MB large-object allocation per result that stays until a full collection (most of the proxy's
+    /// peak memory in the 1 MiB phase of the benchmark, bench/README.md).
+    /// </summary>
+    private const int PooledStringAbove = 8 * 1024;
+
+    /// <summary>Runs the tool-output rules on one JSON string value of the answer.</summary>
+    private IReadOnlyList<Finding> ScanString(JsonElement value, string where)
+    {
+        var raw = JsonMarshal.GetRawUtf8Value(value);
+        if (raw.Length <= PooledStringAbove)
+        {
+            return _services.Scanner!.ScanText(value.GetString()!, where, Server);
+        }
+
+        // The raw value is the quoted, escaped string the strict parse already validated; a reader over it unescapes
+        // into the buffer. UTF-16 never needs more chars than the escaped UTF-8 has bytes, so the buffer always fits.
+        var reader = new Utf8JsonReader(raw);
+        reader.Read();
+        var pooled = reader.ValueSpan.Length <= PooledStringMaxChars;
+        var buffer = pooled ? ArrayPool<char>.Shared.Rent(reader.ValueSpan.Length) : GC.AllocateUninitializedArray<char>(reader.ValueSpan.Length);
+        try
+        {
+            var length = reader.CopyString(buffer);
+            return _services.Scanner!.ScanText(buffer.AsSpan(0, length), where, Server);
+        }
+        finally
+        {
+            if (pooled)
+            {
+                ArrayPool<char>.Shared.Return(buffer);
+            }
+        }
+    }
+
+    /// <summary>
+    /// 4 Mi chars (an 8 MB array): results up to a few MiB reuse one pooled buffer; a rare bigger one (up to the frame
+    /// limit) gets its own array, freed with the next full collection, so it does not stay in the shared pool.
+    /// </summary>
+    private const int PooledStringMaxChars = 4 * 1024 * 1024;
 
     /// <summary>Scans every string value under <paramref name="element"/> (depth is bounded by the strict parse).</summary>
     private void ScanStrings(JsonElement element, List<StructuredPath> path, string where, List<FlaggedText> flagged)
@@ -255,7 +299,7 @@ internal sealed partial class GuardSession
         switch (element.ValueKind)
         {
             case JsonValueKind.String:
-                if (_services.Scanner!.ScanText(element.GetString()!, where, Server) is { Count: > 0 } findings)
+                if (ScanString(element, where) is { Count: > 0 } findings)
                 {
                     flagged.Add(new FlaggedText([.. path], findings));
                 }

@@ -53,14 +53,14 @@ internal static class InvisibleText
         };
     }
 
-    public static Scan Find(string text)
+    public static Scan Find(ReadOnlySpan<char> text)
     {
         int tag = -1, bidi = -1, zw = -1, count = 0;
         StringBuilder? smuggled = null;
 
         // Every invisible character is at U+00AD or above: a vectorised search skips the plain ASCII/Latin-1 prefix
         // (all of a typical text; a 1 MiB tool result took ~50 ms rune by rune in the proxy).
-        var index = text.AsSpan().IndexOfAnyExceptInRange('\u0000', '\u00AC');
+        var index = text.IndexOfAnyExceptInRange('\u0000', '\u00AC');
         if (index < 0)
         {
             return new Scan(tag, bidi, zw, null, count);
@@ -69,7 +69,7 @@ internal static class InvisibleText
         var previous = index > 0 ? new Rune(text[index - 1]) : default;
         while (index < text.Length)
         {
-            var status = Rune.DecodeFromUtf16(text.AsSpan(index), out var rune, out var used);
+            var status = Rune.DecodeFromUtf16(text[index..], out var rune, out var used);
             if (status != System.Buffers.OperationStatus.Done)
             {
                 rune = Rune.ReplacementChar;
@@ -116,7 +116,10 @@ internal static class InvisibleText
     /// Text for the phrase rules: invisible characters removed (so "ig\u200Bnore" reads "ignore") and any text smuggled
     /// in tag characters appended, so hidden instructions are judged like visible ones. Returns the input when clean.
     /// </summary>
-    public static string Normalise(string text, Scan scan)
+    public static string Normalise(string text, Scan scan) => scan.Any ? Normalise(text.AsSpan(), scan).ToString() : text;
+
+    /// <inheritdoc cref="Normalise(string, Scan)"/>
+    public static ReadOnlySpan<char> Normalise(ReadOnlySpan<char> text, Scan scan)
     {
         if (!scan.Any)
         {
@@ -128,7 +131,7 @@ internal static class InvisibleText
         var index = 0;
         while (index < text.Length)
         {
-            if (Rune.DecodeFromUtf16(text.AsSpan(index), out var rune, out var used) != System.Buffers.OperationStatus.Done)
+            if (Rune.DecodeFromUtf16(text[index..], out var rune, out var used) != System.Buffers.OperationStatus.Done)
             {
                 rune = Rune.ReplacementChar;
                 used = 1;
@@ -136,7 +139,7 @@ internal static class InvisibleText
 
             if (Classify(rune, previous, NextRune(text, index + used)) == InvisibleKind.None)
             {
-                sb.Append(text, index, used);
+                sb.Append(text.Slice(index, used));
             }
 
             previous = rune;
@@ -148,11 +151,11 @@ internal static class InvisibleText
             sb.Append('\n').Append(hidden);
         }
 
-        return sb.ToString();
+        return sb.ToString().AsSpan();
     }
 
-    private static Rune NextRune(string text, int index) =>
-        index < text.Length && Rune.DecodeFromUtf16(text.AsSpan(index), out var r, out _) == System.Buffers.OperationStatus.Done
+    private static Rune NextRune(ReadOnlySpan<char> text, int index) =>
+        index < text.Length && Rune.DecodeFromUtf16(text[index..], out var r, out _) == System.Buffers.OperationStatus.Done
             ? r
             : default;
 
@@ -162,7 +165,7 @@ internal static class InvisibleText
     /// A short excerpt safe to print in a terminal, a log or a report: control, format and invisible characters are
     /// shown as \u{XXXX}, newlines and tabs as spaces, and the result is cut to about <paramref name="max"/> characters.
     /// </summary>
-    public static string Excerpt(string text, int start, int length, int max = 120)
+    public static string Excerpt(ReadOnlySpan<char> text, int start, int length, int max = 120)
     {
         var context = Math.Max(0, (max - length) / 2);
         var from = Math.Max(0, start - context);
@@ -182,7 +185,7 @@ internal static class InvisibleText
         var written = 0;
         while (i < to && written < max)
         {
-            if (Rune.DecodeFromUtf16(text.AsSpan(i), out var rune, out var used) != System.Buffers.OperationStatus.Done)
+            if (Rune.DecodeFromUtf16(text[i..], out var rune, out var used) != System.Buffers.OperationStatus.Done)
             {
                 sb.Append(CultureInfo.InvariantCulture, $"\\u{{{(int)text[i]:X4}}}");
                 i++;
@@ -207,7 +210,7 @@ internal static class InvisibleText
             }
             else
             {
-                sb.Append(text, i, used);
+                sb.Append(text.Slice(i, used));
             }
 
             i += used;
@@ -223,5 +226,5 @@ internal static class InvisibleText
     }
 
     /// <summary>The whole text sanitised the same way (for names and short values).</summary>
-    public static string Sanitise(string text, int max = 120) => Excerpt(text, 0, 0, max);
+    public static string Sanitise(string text, int max = 120) => Excerpt(text.AsSpan(), 0, 0, max);
 }

@@ -97,5 +97,28 @@ internal sealed class Phrase(Regex regex, string[]? triggers)
 
     public IEnumerable<Match> Matches(string text) => MayMatch(text) ? Regex.For(text).Matches(text) : [];
 
-    private bool MayMatch(string text) => _triggers is null || text.AsSpan().IndexOfAny(_triggers) >= 0;
+    /// <summary>
+    /// The first match in <paramref name="text"/> without materialising a string (a tool result can be megabytes in a
+    /// pooled buffer): the same match <see cref="Match(string)"/> finds, as a position.
+    /// </summary>
+    public bool TryFind(ReadOnlySpan<char> text, out int index, out int length)
+    {
+        if (MayMatch(text))
+        {
+            foreach (var m in Regex.For(text.Length).EnumerateMatches(text))
+            {
+                (index, length) = (m.Index, m.Length);
+                return true;
+            }
+        }
+
+        (index, length) = (-1, 0);
+        return false;
+    }
+
+    /// <summary>Every match in <paramref name="text"/> as positions (what <see cref="Matches(string)"/> finds).</summary>
+    public System.Text.RegularExpressions.Regex.ValueMatchEnumerator EnumerateMatches(ReadOnlySpan<char> text) =>
+        MayMatch(text) ? Regex.For(text.Length).EnumerateMatches(text) : Regex.Backtracking.EnumerateMatches(ReadOnlySpan<char>.Empty);
+
+    private bool MayMatch(ReadOnlySpan<char> text) => _triggers is null || text.IndexOfAny(_triggers) >= 0;
 }

@@ -36,10 +36,10 @@ public sealed class ToolDescriptionScanner : IToolDescriptionScanner
         var allProse = new List<string>();
         foreach (var segment in segments)
         {
-            var text = ScanSegment(segment.Field, segment.Text, segment.Kind, output: false, sink, tool.Name);
+            var normalised = ScanSegment(segment.Field, segment.Text, segment.Kind, output: false, sink, tool.Name);
             if (segment.Kind == SegmentKind.Prose && segment.Field is "description" or "title")
             {
-                allProse.Add(text);
+                allProse.Add(normalised ?? segment.Text);
             }
         }
 
@@ -58,6 +58,12 @@ public sealed class ToolDescriptionScanner : IToolDescriptionScanner
     public IReadOnlyList<Finding> ScanText(string text, string context, string? server = null)
     {
         ArgumentNullException.ThrowIfNull(text);
+        return ScanText(text.AsSpan(), context, server);
+    }
+
+    /// <inheritdoc />
+    public IReadOnlyList<Finding> ScanText(ReadOnlySpan<char> text, string context, string? server = null)
+    {
         ArgumentNullException.ThrowIfNull(context);
         var sink = new FindingSink(tool: null, context, server, _limits.MaxFindingsPerTool);
         ScanSegment("text", text, SegmentKind.Prose, output: true, sink, ownName: null);
@@ -125,8 +131,11 @@ public sealed class ToolDescriptionScanner : IToolDescriptionScanner
         return findings;
     }
 
-    /// <summary>Runs every rule that applies to one segment; returns the normalised text for cross-field rules.</summary>
-    private static string ScanSegment(string field, string raw, SegmentKind kind, bool output, FindingSink sink, string? ownName)
+    /// <summary>
+    /// Runs every rule that applies to one segment; returns the normalised text for cross-field rules when it differs
+    /// from <paramref name="raw"/> (null: use the raw text).
+    /// </summary>
+    private static string? ScanSegment(string field, ReadOnlySpan<char> raw, SegmentKind kind, bool output, FindingSink sink, string? ownName)
     {
         try
         {
@@ -135,10 +144,12 @@ public sealed class ToolDescriptionScanner : IToolDescriptionScanner
             ReportAnsi(field, raw, output, sink);
             if (kind == SegmentKind.Name)
             {
-                return raw;
+                return null;
             }
 
-            var text = InvisibleText.Normalise(raw, invisible);
+            // Span-based from here: a tool result of megabytes is scanned in the caller's (pooled) buffer, not a copy.
+            var normalised = invisible.Any ? InvisibleText.Normalise(raw, invisible).ToString() : null;
+            var text = normalised is null ? raw : normalised.AsSpan();
             Phrase(TextPatterns.HiddenTag, ToolDescriptionRules.HiddenInstructionTag, "an instruction block addressed to the model", field, text, sink);
             Phrase(TextPatterns.PromptOverride, ToolDescriptionRules.PromptOverride, "an attempt to override the model's instructions", field, text, sink);
             Phrase(TextPatterns.ConcealFromUser, ToolDescriptionRules.ConcealFromUser, "an instruction to hide something from the user", field, text, sink);
@@ -167,33 +178,32 @@ public sealed class ToolDescriptionScanner : IToolDescriptionScanner
                 Phrase(TextPatterns.EmbeddedCommand, ToolDescriptionRules.EmbeddedCommand, "a dangerous command or script", field, text, sink);
             }
 
-            return text;
+            return normalised;
         }
         catch (RegexMatchTimeoutException)
         {
             // Fail visible rather than open: the text could not be judged, so say so with a medium finding.
             sink.Add(ToolDescriptionRules.Unscannable, field, "the text took too long to check (over the regex time limit)", excerpt: null, severity: null);
-            return raw;
+            return null;
         }
     }
 
-    private static bool Phrase(Phrase pattern, RuleDescriptor rule, string what, string field, string text, FindingSink sink)
+    private static bool Phrase(Phrase pattern, RuleDescriptor rule, string what, string field, ReadOnlySpan<char> text, FindingSink sink)
     {
-        var match = pattern.Match(text);
-        if (!match.Success)
+        if (!pattern.TryFind(text, out var index, out var length))
         {
             return false;
         }
 
-        sink.Add(rule, field, what, InvisibleText.Excerpt(text, match.Index, match.Length), severity: null);
+        sink.Add(rule, field, what, InvisibleText.Excerpt(text, index, length), severity: null);
         return true;
     }
 
-    private static void OtherToolDirective(string field, string text, string? ownName, FindingSink sink)
+    private static void OtherToolDirective(string field, ReadOnlySpan<char> text, string? ownName, FindingSink sink)
     {
-        foreach (Match m in TextPatterns.OtherToolDirective.Matches(text))
+        foreach (var m in TextPatterns.OtherToolDirective.EnumerateMatches(text))
         {
-            var named = m.Groups["tool"].Value;
+            var named = NamedTool(text, m.Index, m.Length);
             if (ownName is not null && string.Equals(named, ownName, StringComparison.OrdinalIgnoreCase))
             {
                 continue;
@@ -205,7 +215,23 @@ public sealed class ToolDescriptionScanner : IToolDescriptionScanner
         }
     }
 
-    private static void ReportInvisible(string field, string raw, InvisibleText.Scan scan, FindingSink sink)
+    /// <summary>
+    /// The "tool" group of an <see cref="TextPatterns.OtherToolDirective"/> match found by position: the match is run
+    /// again on a copy of just its text plus one character either side (what its word boundaries look at), so a long
+    /// text is never copied whole.
+    /// </summary>
+    private static string NamedTool(ReadOnlySpan<char> text, int index, int length)
+    {
+        var from = Math.Max(0, index - 1);
+        var to = Math.Min(text.Length, index + length + 1);
+        var copy = text[from..to].ToString();
+        var m = TextPatterns.OtherToolDirective.Regex.Backtracking.Match(copy, index - from);
+
+        // Fail visible: if the copy does not reproduce the match, the caller treats it as naming another tool.
+        return m.Success && m.Index == index - from ? m.Groups["tool"].Value : copy;
+    }
+
+    private static void ReportInvisible(string field, ReadOnlySpan<char> raw, InvisibleText.Scan scan, FindingSink sink)
     {
         if (!scan.Any)
         {
@@ -232,27 +258,27 @@ public sealed class ToolDescriptionScanner : IToolDescriptionScanner
         }
     }
 
-    private static void ReportAnsi(string field, string raw, bool output, FindingSink sink)
+    private static void ReportAnsi(string field, ReadOnlySpan<char> raw, bool output, FindingSink sink)
     {
-        if (raw.IndexOfAny(['\u001B', '\u009B']) < 0)
+        if (raw.IndexOfAny('\u001B', '\u009B') < 0)
         {
             return;
         }
 
-        Match? first = null;
+        (int Index, int Length)? first = null;
         var onlyColour = true;
-        foreach (Match m in TextPatterns.AnsiEscape().Matches(raw))
+        foreach (var m in TextPatterns.AnsiEscape().EnumerateMatches(raw))
         {
-            first ??= m;
-            if (!IsPlainColour(m.ValueSpan))
+            first ??= (m.Index, m.Length);
+            if (!IsPlainColour(raw.Slice(m.Index, m.Length)))
             {
                 onlyColour = false;
-                first = m;
+                first = (m.Index, m.Length);
                 break;
             }
         }
 
-        if (first is null)
+        if (first is not { } found)
         {
             return;
         }
@@ -261,7 +287,7 @@ public sealed class ToolDescriptionScanner : IToolDescriptionScanner
         // they move the cursor, erase, conceal or set titles/links, they can hide text from the person reading.
         Severity? severity = output && onlyColour ? Severity.Low : null;
         sink.Add(ToolDescriptionRules.AnsiEscape, field, onlyColour ? "terminal colour escape sequences" : "terminal control escape sequences",
-            InvisibleText.Excerpt(raw, first.Index, first.Length), severity);
+            InvisibleText.Excerpt(raw, found.Index, found.Length), severity);
     }
 
     /// <summary>SGR ("ESC[...m") without the conceal attribute 8.</summary>
