@@ -27,88 +27,68 @@ public interface IInFlightCallRegistry
 /// Thread-safe registry. Ended calls stay visible for <see cref="GracePeriod"/> because servers may send the
 /// outbound request just after answering (fire-and-forget sends); after that, egress is "no call in flight".
 /// </summary>
-/// <remarks>
-/// The dictionary holds only calls in flight (bounded by the proxy's in-flight limit); ended calls move to a queue in
-/// the order they ended and leave it by age. Keeping them in the dictionary until the egress proxy's next snapshot
-/// made every tools/call of a session without egress stay forever, and hashing into a table of tens of thousands of
-/// calls was ~10 % of the proxy's CPU in a pipelined burst (bench/README.md, "Frame pump").
-/// </remarks>
 public sealed class InFlightCallRegistry(TimeProvider? timeProvider = null) : IInFlightCallRegistry
 {
     private readonly TimeProvider _time = timeProvider ?? TimeProvider.System;
     private readonly ConcurrentDictionary<(string Server, string RequestId), InFlightCall> _calls = new();
-    private readonly Queue<InFlightCall> _ended = new();
+
+    // Ended calls in the order they ended, so End drops those past the grace period itself: without it only Snapshot
+    // (the egress proxy) pruned, and a session without egress kept every call it ever made (memory and GC time grew
+    // with the call count).
+    private readonly Queue<((string Server, string RequestId) Key, DateTimeOffset Ended)> _ended = new();
     private readonly Lock _endedGate = new();
 
     /// <summary>2 s: long enough for an asynchronous send after the reply, short enough not to cover the next idle period.</summary>
     public TimeSpan GracePeriod { get; init; } = TimeSpan.FromSeconds(2);
 
-    /// <summary>
-    /// 4096: bounds the memory of ended calls (each holds its arguments) when calls end faster than 2,000 a second.
-    /// Dropping the oldest early fails closed: egress then sees fewer recent calls, never a call that did not happen.
-    /// </summary>
-    public int MaxEndedKept { get; init; } = 4096;
-
-    /// <summary>Calls held: in flight plus ended within the grace period.</summary>
-    internal int Count
-    {
-        get
-        {
-            lock (_endedGate)
-            {
-                return _calls.Count + _ended.Count;
-            }
-        }
-    }
-
     public void Begin(InFlightCall call) => _calls[(call.Server, call.RequestId)] = call;
 
     public void End(string server, string requestId)
     {
-        if (!_calls.TryRemove((server, requestId), out var call))
-        {
-            return;
-        }
-
+        var key = (server, requestId);
         var now = _time.GetUtcNow();
         lock (_endedGate)
         {
-            _ended.Enqueue(call with { Ended = now });
-            DropExpired(now);
+            if (_calls.TryGetValue(key, out var call))
+            {
+                _calls[key] = call with { Ended = now };
+                _ended.Enqueue((key, now));
+            }
+
+            while (_ended.TryPeek(out var head) && now - head.Ended > GracePeriod)
+            {
+                _ended.Dequeue();
+
+                // Only if it is still that ended call: the id may have been reused by a newer call since.
+                if (_calls.TryGetValue(head.Key, out var ended) && ended.Ended == head.Ended)
+                {
+                    _calls.TryRemove(new KeyValuePair<(string, string), InFlightCall>(head.Key, ended));
+                }
+            }
         }
     }
 
+    /// <summary>Entries held (in flight or ended within the grace period, give or take the next End).</summary>
+    internal int Count => _calls.Count;
+
     public IReadOnlyList<InFlightCall> Snapshot(string server)
     {
+        var now = _time.GetUtcNow();
         var result = new List<InFlightCall>();
         foreach (var (key, call) in _calls)
         {
+            if (call.Ended is { } ended && now - ended > GracePeriod)
+            {
+                _calls.TryRemove(new KeyValuePair<(string, string), InFlightCall>(key, call));
+                continue;
+            }
+
             if (key.Server == server)
             {
                 result.Add(call);
             }
         }
 
-        lock (_endedGate)
-        {
-            DropExpired(_time.GetUtcNow());
-            foreach (var call in _ended)
-            {
-                if (call.Server == server)
-                {
-                    result.Add(call);
-                }
-            }
-        }
-
         return result;
-    }
-
-    private void DropExpired(DateTimeOffset now)
-    {
-        while (_ended.TryPeek(out var oldest) && (_ended.Count > MaxEndedKept || now - oldest.Ended > GracePeriod))
-        {
-            _ended.Dequeue();
-        }
     }
 }
