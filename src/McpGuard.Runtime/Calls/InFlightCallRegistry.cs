@@ -32,12 +32,6 @@ public sealed class InFlightCallRegistry(TimeProvider? timeProvider = null) : II
     private readonly TimeProvider _time = timeProvider ?? TimeProvider.System;
     private readonly ConcurrentDictionary<(string Server, string RequestId), InFlightCall> _calls = new();
 
-    // Ended calls in the order they ended, so End drops those past the grace period itself: without it only Snapshot
-    // (the egress proxy) pruned, and a session without egress kept every call it ever made (memory and GC time grew
-    // with the call count).
-    private readonly Queue<((string Server, string RequestId) Key, DateTimeOffset Ended)> _ended = new();
-    private readonly Lock _endedGate = new();
-
     /// <summary>2 s: long enough for an asynchronous send after the reply, short enough not to cover the next idle period.</summary>
     public TimeSpan GracePeriod { get; init; } = TimeSpan.FromSeconds(2);
 
@@ -45,31 +39,11 @@ public sealed class InFlightCallRegistry(TimeProvider? timeProvider = null) : II
 
     public void End(string server, string requestId)
     {
-        var key = (server, requestId);
-        var now = _time.GetUtcNow();
-        lock (_endedGate)
+        if (_calls.TryGetValue((server, requestId), out var call))
         {
-            if (_calls.TryGetValue(key, out var call))
-            {
-                _calls[key] = call with { Ended = now };
-                _ended.Enqueue((key, now));
-            }
-
-            while (_ended.TryPeek(out var head) && now - head.Ended > GracePeriod)
-            {
-                _ended.Dequeue();
-
-                // Only if it is still that ended call: the id may have been reused by a newer call since.
-                if (_calls.TryGetValue(head.Key, out var ended) && ended.Ended == head.Ended)
-                {
-                    _calls.TryRemove(new KeyValuePair<(string, string), InFlightCall>(head.Key, ended));
-                }
-            }
+            _calls[(server, requestId)] = call with { Ended = _time.GetUtcNow() };
         }
     }
-
-    /// <summary>Entries held (in flight or ended within the grace period, give or take the next End).</summary>
-    internal int Count => _calls.Count;
 
     public IReadOnlyList<InFlightCall> Snapshot(string server)
     {
