@@ -330,7 +330,7 @@ internal sealed partial class GuardSession
             }
 
             var argumentsNode = arguments is { ValueKind: JsonValueKind.Object } obj ? JsonObject.Create(obj.Clone()) : null;
-            var details = _audit.Enabled ? new JsonObject { ["bytes"] = frame.Length, ["arguments"] = argumentsNode?.DeepClone() } : null;
+            var details = new JsonObject { ["bytes"] = frame.Length, ["arguments"] = argumentsNode?.DeepClone() };
             if (!decision.Forward)
             {
                 _audit.Record("tool-call", ProxyAudit.ClientToServer, RequestMethods.ToolsCall, id, "block",
