@@ -47,19 +47,23 @@ internal sealed partial class GuardSession
         _server = server;
         _limits = options.Limits.Validate();
 
-        // 64 KiB reads: large results arrive in a few reads; the pipe pauses (backpressure) at its default 64 KiB
-        // of unread data, so a flooding peer waits in its own write() instead of in our memory.
-        var readOptions = new StreamPipeReaderOptions(bufferSize: 65536, minimumReadSize: 16384, leaveOpen: true);
-        _clientReader = new FrameReader(PipeReader.Create(clientInput, readOptions), _limits.MaxFrameBytes);
-        _serverReader = new FrameReader(PipeReader.Create(server.StandardOutput, readOptions), _limits.MaxFrameBytes);
+        // One reading thread per direction, frames handled inline on it (see DedicatedThreadPipeReader). 64 KiB
+        // reads: large results arrive in a few reads; nothing is read until the frames before are handled, so a
+        // flooding peer waits in its own write() instead of in our memory.
+        _clientReader = new FrameReader(new DedicatedThreadPipeReader(clientInput, ReadSize, "mcpguard client reader"), _limits.MaxFrameBytes);
+        _serverReader = new FrameReader(new DedicatedThreadPipeReader(server.StandardOutput, ReadSize, "mcpguard server reader"), _limits.MaxFrameBytes);
         _audit = new ProxyAudit(services.Audit, options.ServerName, services.Time);
-        _toClient = new FrameWriter(PipeWriter.Create(clientOutput, new StreamPipeWriterOptions(leaveOpen: true)), _audit.WhenCommittedAsync);
-        _toServer = new FrameWriter(PipeWriter.Create(server.StandardInput, new StreamPipeWriterOptions(leaveOpen: false)), _audit.WhenCommittedAsync);
+        // Flushes write on the flushing thread (see SynchronousWriteStream): no hop to a pool thread per batch.
+        _toClient = new FrameWriter(PipeWriter.Create(new SynchronousWriteStream(clientOutput), new StreamPipeWriterOptions(leaveOpen: true)), _audit.WhenCommittedAsync);
+        _toServer = new FrameWriter(PipeWriter.Create(new SynchronousWriteStream(server.StandardInput), new StreamPipeWriterOptions(leaveOpen: false)), _audit.WhenCommittedAsync);
         _pins = new PinGate(options.Pins);
         _stderr = new StderrRelay(server.StandardError, services.Diagnostics, _limits.StderrTailLines);
     }
 
-    private sealed record PendingRequest(string Method, string? Tool, long Started, bool FirstToolsPage);
+    private const int ReadSize = 65536;
+
+    // A struct: stored inline in the dictionary's node, one allocation less per request.
+    private readonly record struct PendingRequest(string Method, string? Tool, long Started, bool FirstToolsPage);
 
     private string Server => _options.ServerName;
 
@@ -71,8 +75,8 @@ internal sealed partial class GuardSession
         var period = TimeSpan.FromTicks(Math.Clamp(_limits.RequestTimeout.Ticks / 4, TimeSpan.TicksPerMillisecond * 50, TimeSpan.TicksPerSecond));
         using var sweeper = _services.Time.CreateTimer(_ => _ = SweepTimeoutsAsync(), null, period, period);
 
-        var clientPump = PumpAsync(_clientReader, OnClientFrameAsync, clientCts.Token);
-        var serverPump = PumpAsync(_serverReader, OnServerFrameAsync, serverCts.Token);
+        var clientPump = PumpAsync(_clientReader, OnClientFrameAsync, _toServer, clientCts.Token);
+        var serverPump = PumpAsync(_serverReader, OnServerFrameAsync, _toClient, serverCts.Token);
         var first = await Task.WhenAny(clientPump, serverPump);
 
         SessionEnd end;
@@ -149,7 +153,12 @@ internal sealed partial class GuardSession
         }
     }
 
-    private async Task PumpAsync(FrameReader reader, Func<ReadOnlyMemory<byte>, FrameStatus, CancellationToken, ValueTask> handler, CancellationToken cancellationToken)
+    /// <summary>
+    /// Reads frames from one peer and hands them to <paramref name="handler"/>; after each drained read, flushes what
+    /// was forwarded to <paramref name="forward"/>. Only that writer: everything a pump writes the other way (errors
+    /// to the sender) is flushed at once, so the two pumps never wait on each other's half-built batch.
+    /// </summary>
+    private async Task PumpAsync(FrameReader reader, Func<ReadOnlyMemory<byte>, FrameStatus, CancellationToken, ValueTask> handler, FrameWriter forward, CancellationToken cancellationToken)
     {
         try
         {
@@ -158,8 +167,7 @@ internal sealed partial class GuardSession
                 // Commit once per read buffer even when nothing is forwarded (a refused frame's event), so no event
                 // waits for the next message to be written.
                 await _audit.WhenCommittedAsync(cancellationToken);
-                await _toServer.FlushAsync(cancellationToken);
-                await _toClient.FlushAsync(cancellationToken);
+                await forward.FlushAsync(cancellationToken);
             }, cancellationToken);
         }
         catch (Exception ex) when (ex is OperationCanceledException or IOException or ObjectDisposedException)
