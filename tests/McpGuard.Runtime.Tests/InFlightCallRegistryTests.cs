@@ -23,47 +23,54 @@ public sealed class InFlightCallRegistryTests
     }
 
     [Fact]
-    public void End_WithoutAnySnapshot_DropsCallsPastTheirGracePeriod()
+    public void End_DropsCallsEndedBeforeTheGracePeriod_WithoutAnySnapshot()
     {
-        // A server that never makes an outbound request never triggers Snapshot; its answered calls must still go.
         var time = new FakeTimeProvider(DateTimeOffset.Parse("2026-01-01T00:00:00Z", System.Globalization.CultureInfo.InvariantCulture));
         var registry = new InFlightCallRegistry(time) { GracePeriod = TimeSpan.FromSeconds(2) };
         for (var i = 0; i < 1000; i++)
         {
-            registry.Begin(new InFlightCall("s", i.ToString(System.Globalization.CultureInfo.InvariantCulture), "t", null, time.GetUtcNow()));
+            registry.Begin(new InFlightCall("s", i.ToString(System.Globalization.CultureInfo.InvariantCulture), "echo", null, time.GetUtcNow()));
             registry.End("s", i.ToString(System.Globalization.CultureInfo.InvariantCulture));
         }
 
-        registry.Begin(new InFlightCall("s", "open", "t", null, time.GetUtcNow()));
-        Assert.Equal(1001, registry.Count);
+        registry.Begin(new InFlightCall("s", "open", "echo", null, time.GetUtcNow()));
         time.Advance(TimeSpan.FromSeconds(3));
+        registry.Begin(new InFlightCall("s", "last", "echo", null, time.GetUtcNow()));
+        registry.End("s", "last");
 
-        // Id "5" reused by a new call before the old one expired: the new one must survive the old one's expiry.
-        registry.Begin(new InFlightCall("s", "5", "t2", null, time.GetUtcNow()));
-        registry.Begin(new InFlightCall("s", "next", "t", null, time.GetUtcNow()));
-        registry.End("s", "next");
-        Assert.Equal(3, registry.Count);
-        Assert.Contains(registry.Snapshot("s"), c => c.RequestId == "5" && c.Tool == "t2" && c.Ended is null);
-        Assert.Contains(registry.Snapshot("s"), c => c.RequestId == "open");
+        // The 1,000 old ended calls are gone; the open call and the one that just ended stay.
+        Assert.Equal(2, registry.Count);
+        Assert.Equal(["last", "open"], registry.Snapshot("s").Select(c => c.RequestId).Order());
     }
 
     [Fact]
-    public void End_BurstWithinGracePeriod_KeepsOnlyTheNewestEndedCalls()
+    public void EndedCalls_BeyondTheCap_OldestDroppedFirst()
     {
         var time = new FakeTimeProvider(DateTimeOffset.Parse("2026-01-01T00:00:00Z", System.Globalization.CultureInfo.InvariantCulture));
-        var registry = new InFlightCallRegistry(time) { MaxEndedCalls = 10 };
-        registry.Begin(new InFlightCall("s", "still-open", "t", null, time.GetUtcNow()));
-        for (var i = 0; i < 100; i++)
+        var registry = new InFlightCallRegistry(time) { MaxEndedKept = 3 };
+        foreach (var id in new[] { "1", "2", "3", "4", "5" })
         {
-            var id = i.ToString(System.Globalization.CultureInfo.InvariantCulture);
-            registry.Begin(new InFlightCall("s", id, "t", null, time.GetUtcNow()));
+            registry.Begin(new InFlightCall("s", id, "echo", null, time.GetUtcNow()));
             registry.End("s", id);
         }
 
-        Assert.Equal(11, registry.Count);
-        var snapshot = registry.Snapshot("s");
-        Assert.Contains(snapshot, c => c.RequestId == "still-open");
-        Assert.Contains(snapshot, c => c.RequestId == "99");
-        Assert.DoesNotContain(snapshot, c => c.RequestId == "89");
+        Assert.Equal(["3", "4", "5"], registry.Snapshot("s").Select(c => c.RequestId));
+    }
+
+    [Fact]
+    public void End_ReusedId_KeepsTheNewerCall()
+    {
+        var time = new FakeTimeProvider(DateTimeOffset.Parse("2026-01-01T00:00:00Z", System.Globalization.CultureInfo.InvariantCulture));
+        var registry = new InFlightCallRegistry(time) { GracePeriod = TimeSpan.FromSeconds(2) };
+        registry.Begin(new InFlightCall("s", "1", "old", null, time.GetUtcNow()));
+        registry.End("s", "1");
+        time.Advance(TimeSpan.FromSeconds(1));
+        registry.Begin(new InFlightCall("s", "1", "new", null, time.GetUtcNow()));
+        time.Advance(TimeSpan.FromSeconds(3));
+        registry.End("s", "other");
+
+        var call = Assert.Single(registry.Snapshot("s"));
+        Assert.Equal("new", call.Tool);
+        Assert.Null(call.Ended);
     }
 }

@@ -27,73 +27,88 @@ public interface IInFlightCallRegistry
 /// Thread-safe registry. Ended calls stay visible for <see cref="GracePeriod"/> because servers may send the
 /// outbound request just after answering (fire-and-forget sends); after that, egress is "no call in flight".
 /// </summary>
+/// <remarks>
+/// The dictionary holds only calls in flight (bounded by the proxy's in-flight limit); ended calls move to a queue in
+/// the order they ended and leave it by age. Keeping them in the dictionary until the egress proxy's next snapshot
+/// made every tools/call of a session without egress stay forever, and hashing into a table of tens of thousands of
+/// calls was ~10 % of the proxy's CPU in a pipelined burst (bench/README.md, "Frame pump").
+/// </remarks>
 public sealed class InFlightCallRegistry(TimeProvider? timeProvider = null) : IInFlightCallRegistry
 {
     private readonly TimeProvider _time = timeProvider ?? TimeProvider.System;
     private readonly ConcurrentDictionary<(string Server, string RequestId), InFlightCall> _calls = new();
-
-    // Ended calls in the order they ended, so End can drop the expired ones without scanning: Snapshot alone (only
-    // called when the server makes an outbound request) would let a server that never calls out keep every call it
-    // ever answered, arguments included, for the life of the session.
-    private readonly ConcurrentQueue<((string Server, string RequestId) Key, InFlightCall Ended)> _ended = new();
+    private readonly Queue<InFlightCall> _ended = new();
+    private readonly Lock _endedGate = new();
 
     /// <summary>2 s: long enough for an asynchronous send after the reply, short enough not to cover the next idle period.</summary>
     public TimeSpan GracePeriod { get; init; } = TimeSpan.FromSeconds(2);
 
     /// <summary>
-    /// 1,024 ended calls at most, however recent: a pipelining client ends thousands of calls within one grace period,
-    /// and each holds its arguments. Late sends come from the last few calls, not from a thousand calls back.
+    /// 4096: bounds the memory of ended calls (each holds its arguments) when calls end faster than 2,000 a second.
+    /// Dropping the oldest early fails closed: egress then sees fewer recent calls, never a call that did not happen.
     /// </summary>
-    public int MaxEndedCalls { get; init; } = 1024;
+    public int MaxEndedKept { get; init; } = 4096;
+
+    /// <summary>Calls held: in flight plus ended within the grace period.</summary>
+    internal int Count
+    {
+        get
+        {
+            lock (_endedGate)
+            {
+                return _calls.Count + _ended.Count;
+            }
+        }
+    }
 
     public void Begin(InFlightCall call) => _calls[(call.Server, call.RequestId)] = call;
 
     public void End(string server, string requestId)
     {
-        var now = _time.GetUtcNow();
-        if (_calls.TryGetValue((server, requestId), out var call))
+        if (!_calls.TryRemove((server, requestId), out var call))
         {
-            var ended = call with { Ended = now };
-            _calls[(server, requestId)] = ended;
-            _ended.Enqueue(((server, requestId), ended));
+            return;
         }
 
-        DropExpired(now);
-    }
-
-    /// <summary>How many calls are held (in flight or in their grace period); for tests.</summary>
-    internal int Count => _calls.Count;
-
-    private void DropExpired(DateTimeOffset now)
-    {
-        while (_ended.TryPeek(out var oldest) && (now - oldest.Ended.Ended!.Value > GracePeriod || _ended.Count > MaxEndedCalls))
+        var now = _time.GetUtcNow();
+        lock (_endedGate)
         {
-            if (_ended.TryDequeue(out oldest))
-            {
-                // Only the ended record itself: the same id may have been reused by a newer call since.
-                _calls.TryRemove(new KeyValuePair<(string, string), InFlightCall>(oldest.Key, oldest.Ended));
-            }
+            _ended.Enqueue(call with { Ended = now });
+            DropExpired(now);
         }
     }
 
     public IReadOnlyList<InFlightCall> Snapshot(string server)
     {
-        var now = _time.GetUtcNow();
         var result = new List<InFlightCall>();
         foreach (var (key, call) in _calls)
         {
-            if (call.Ended is { } ended && now - ended > GracePeriod)
-            {
-                _calls.TryRemove(new KeyValuePair<(string, string), InFlightCall>(key, call));
-                continue;
-            }
-
             if (key.Server == server)
             {
                 result.Add(call);
             }
         }
 
+        lock (_endedGate)
+        {
+            DropExpired(_time.GetUtcNow());
+            foreach (var call in _ended)
+            {
+                if (call.Server == server)
+                {
+                    result.Add(call);
+                }
+            }
+        }
+
         return result;
+    }
+
+    private void DropExpired(DateTimeOffset now)
+    {
+        while (_ended.TryPeek(out var oldest) && (_ended.Count > MaxEndedKept || now - oldest.Ended > GracePeriod))
+        {
+            _ended.Dequeue();
+        }
     }
 }
