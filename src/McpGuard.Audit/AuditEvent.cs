@@ -42,8 +42,8 @@ public sealed record AuditEvent
     public long? Bytes { get; init; }
 
     /// <summary>
-    /// A tool call's arguments, stored as the details member "arguments" after <see cref="Bytes"/> (redacted by the
-    /// sink, never modified: the proxy hands over the tree the egress inspector keeps reading).
+    /// A tool call's arguments object as parsed (a cloned element, independent of the message's buffer), stored as the
+    /// details member "arguments" after <see cref="Bytes"/>; redacted by the sink while it writes them.
     /// </summary>
-    public JsonObject? Arguments { get; init; }
+    public System.Text.Json.JsonElement? Arguments { get; init; }
 }

@@ -309,9 +309,9 @@ public sealed class SqliteAuditStore : IAuditSink
                 _writer.WriteNumber("bytes"u8, bytes);
             }
 
-            if (e.Arguments is not null)
+            if (e.Arguments is { } arguments)
             {
-                redactor.WriteRedactedMember(_writer, "arguments", e.Arguments);
+                redactor.WriteRedactedMember(_writer, "arguments", arguments);
             }
 
             if (e.Details is not null)

@@ -147,7 +147,7 @@ public sealed class SqliteAuditStoreTests
     }
 
     [Fact]
-    public async Task Append_BytesAndArguments_StoredFirstInDetailsRedactedAndCallersTreeUntouched()
+    public async Task Append_BytesAndArguments_StoredFirstInDetailsAndRedacted()
     {
         using var dir = new TempDirectory();
         var path = Path.Combine(dir.Path, "audit.db");
@@ -155,7 +155,7 @@ public sealed class SqliteAuditStoreTests
         var arguments = new JsonObject { ["to"] = "a@example.com", ["apiKey"] = "plain-but-named", ["note"] = "use " + token };
         await using (var store = SqliteAuditStore.Open(path, new Core.Secrets.SecretRedactor()))
         {
-            await store.AppendAsync(AuditTestData.Event(0) with { Bytes = 1234, Arguments = arguments, Details = new JsonObject { ["bytes"] = 1, ["tools"] = 3 } }, Ct);
+            await store.AppendAsync(AuditTestData.Event(0) with { Bytes = 1234, Arguments = System.Text.Json.JsonDocument.Parse(arguments.ToJsonString()).RootElement.Clone(), Details = new JsonObject { ["bytes"] = 1, ["tools"] = 3 } }, Ct);
             await store.AppendAsync(AuditTestData.Event(1) with { Bytes = 99, Details = null }, Ct);
         }
 
@@ -163,8 +163,7 @@ public sealed class SqliteAuditStoreTests
             "{\"bytes\":1234,\"arguments\":{\"to\":\"a@example.com\",\"apiKey\":\"[REDACTED:secret-field]\",\"note\":\"use [REDACTED:github-token]\"},\"tools\":3}",
             AuditTestData.ReadRecord(path, 1).Details);
         Assert.Equal("{\"bytes\":99}", AuditTestData.ReadRecord(path, 2).Details);
-        Assert.Equal("plain-but-named", (string?)arguments["apiKey"]);
-        Assert.Equal("use " + token, (string?)arguments["note"]);
+        Assert.DoesNotContain(token, AuditTestData.ReadRecord(path, 1).Details!, StringComparison.Ordinal);
         Assert.True(AuditTestData.Verify(path).Intact);
     }
 

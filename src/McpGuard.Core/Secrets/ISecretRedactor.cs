@@ -55,6 +55,10 @@ public interface ISecretRedactor
         }
     }
 
+    /// <summary>Like <see cref="WriteRedactedMember(Utf8JsonWriter, string, JsonNode?)"/> for a parsed element.</summary>
+    void WriteRedactedMember(Utf8JsonWriter writer, string name, JsonElement value) =>
+        WriteRedactedMember(writer, name, JsonNode.Parse(value.GetRawText()));
+
     /// <summary>True when <paramref name="text"/> holds something that looks like a secret.</summary>
     bool ContainsSecret(string text);
 }

@@ -210,26 +210,72 @@ public sealed class SecretRedactor : ISecretRedactor
     }
 
     /// <summary>The replacement for a JSON value, or null to keep it.</summary>
-    private JsonValue? RedactValue(JsonValue value, bool underSecretName)
+    private JsonValue? RedactValue(JsonValue value, bool underSecretName) => value.GetValueKind() switch
     {
-        switch (value.GetValueKind())
+        JsonValueKind.String => Replacement(value.GetValue<string>(), underSecretName) is { } replaced ? JsonValue.Create(replaced) : null,
+        // Numeric PINs and one-time codes are secrets too when the field says so.
+        JsonValueKind.Number when underSecretName => JsonValue.Create(Marker("secret-field")),
+        _ => null,
+    };
+
+    /// <summary>The text to write instead of a string value, or null to keep it.</summary>
+    private string? Replacement(string text, bool underSecretName)
+    {
+        // Under a secret name every real value goes, however short; only references to secrets kept
+        // elsewhere ("${TOKEN}") and empty strings stay, because they reveal nothing and help debugging.
+        if (underSecretName && !string.IsNullOrWhiteSpace(text) && !SecretDetector.IsReference(text))
         {
-            case JsonValueKind.String:
-                var text = value.GetValue<string>();
-                // Under a secret name every real value goes, however short; only references to secrets kept
-                // elsewhere ("${TOKEN}") and empty strings stay, because they reveal nothing and help debugging.
-                if (underSecretName && !string.IsNullOrWhiteSpace(text) && !SecretDetector.IsReference(text))
+            return _detector.Classify(null, text) is { } kind ? Marker(kind) : Marker("secret-field");
+        }
+
+        var redacted = Redact(text);
+        return ReferenceEquals(redacted, text) ? null : redacted;
+    }
+
+    /// <inheritdoc />
+    public void WriteRedactedMember(Utf8JsonWriter writer, string name, JsonElement value)
+    {
+        ArgumentNullException.ThrowIfNull(writer);
+        ArgumentNullException.ThrowIfNull(name);
+        writer.WritePropertyName(name);
+        Write(writer, value, SecretDetector.IsSecretName(name));
+    }
+
+    // The element twin of Write(JsonNode): the proxy hands over parsed arguments as an element, and judging them there
+    // saves building a JsonObject tree per tools/call just to write it out again.
+    private void Write(Utf8JsonWriter writer, JsonElement element, bool secretContext)
+    {
+        System.Runtime.CompilerServices.RuntimeHelpers.EnsureSufficientExecutionStack();
+        switch (element.ValueKind)
+        {
+            case JsonValueKind.Object:
+                writer.WriteStartObject();
+                foreach (var property in element.EnumerateObject())
                 {
-                    return JsonValue.Create(_detector.Classify(null, text) is { } kind ? Marker(kind) : Marker("secret-field"));
+                    writer.WritePropertyName(property.Name);
+                    Write(writer, property.Value, SecretDetector.IsSecretName(property.Name));
                 }
 
-                var redacted = Redact(text);
-                return ReferenceEquals(redacted, text) ? null : JsonValue.Create(redacted);
-            case JsonValueKind.Number when underSecretName:
-                // Numeric PINs and one-time codes are secrets too when the field says so.
-                return JsonValue.Create(Marker("secret-field"));
+                writer.WriteEndObject();
+                break;
+            case JsonValueKind.Array:
+                writer.WriteStartArray();
+                foreach (var item in element.EnumerateArray())
+                {
+                    Write(writer, item, secretContext && item.ValueKind is not JsonValueKind.Object);
+                }
+
+                writer.WriteEndArray();
+                break;
+            case JsonValueKind.String when Replacement(element.GetString()!, secretContext) is { } replaced:
+                writer.WriteStringValue(replaced);
+                break;
+            case JsonValueKind.Number when secretContext:
+                writer.WriteStringValue(Marker("secret-field"));
+                break;
             default:
-                return null;
+                element.WriteTo(writer);
+                break;
         }
     }
 }

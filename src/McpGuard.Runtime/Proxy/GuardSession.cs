@@ -329,11 +329,14 @@ internal sealed partial class GuardSession
                 }
             }
 
-            var argumentsNode = arguments is { ValueKind: JsonValueKind.Object } obj ? JsonObject.Create(obj.Clone()) : null;
+            // One clone, independent of the frame's buffer: the audit writes it as is, the egress inspector reads it as
+            // a JsonObject (built lazily, only when an outbound request needs it).
+            JsonElement? argumentsElement = arguments is { ValueKind: JsonValueKind.Object } obj ? obj.Clone() : null;
+            var argumentsNode = argumentsElement is { } cloned ? JsonObject.Create(cloned) : null;
             if (!decision.Forward)
             {
                 _audit.Record("tool-call", ProxyAudit.ClientToServer, RequestMethods.ToolsCall, id, "block",
-                    reason: decision.Reason, rule: decision.Rule, tool: tool, bytes: frame.Length, arguments: argumentsNode);
+                    reason: decision.Reason, rule: decision.Rule, tool: tool, bytes: frame.Length, arguments: argumentsElement);
                 Warn($"blocked call to tool '{tool}': {decision.Reason}");
                 await WriteErrorAsync(_toClient, id, GuardErrorCodes.Blocked, $"McpGuard blocked this call ({decision.Rule?.Id}): {decision.Reason}", ct);
                 return null;
@@ -345,7 +348,7 @@ internal sealed partial class GuardSession
             }
 
             _audit.Record("tool-call", ProxyAudit.ClientToServer, RequestMethods.ToolsCall, id, decision.IsAlert ? "alert" : "allow",
-                reason: decision.Reason, rule: decision.Rule, tool: tool, bytes: frame.Length, arguments: argumentsNode);
+                reason: decision.Reason, rule: decision.Rule, tool: tool, bytes: frame.Length, arguments: argumentsElement);
             return (tool, argumentsNode);
         }
     }

@@ -37,7 +37,7 @@ internal sealed class ProxyAudit(IAuditSink? sink, string server, TimeProvider t
         string? tool = null,
         JsonObject? details = null,
         long? bytes = null,
-        JsonObject? arguments = null)
+        System.Text.Json.JsonElement? arguments = null)
     {
         if (sink is null)
         {

@@ -144,6 +144,22 @@ public sealed class SecretRedactorTests
         }
 
         Assert.Equal(expected.ToJsonString(), Encoding.UTF8.GetString(members.WrittenSpan));
+
+        // And from a parsed element (the proxy's tool-call arguments), without building a tree.
+        using var document = System.Text.Json.JsonDocument.Parse(text);
+        var fromElement = new System.Buffers.ArrayBufferWriter<byte>();
+        using (var writer = new System.Text.Json.Utf8JsonWriter(fromElement))
+        {
+            writer.WriteStartObject();
+            foreach (var property in document.RootElement.EnumerateObject())
+            {
+                Redactor.WriteRedactedMember(writer, property.Name, property.Value);
+            }
+
+            writer.WriteEndObject();
+        }
+
+        Assert.Equal(expected.ToJsonString(), Encoding.UTF8.GetString(fromElement.WrittenSpan));
     }
 
     [Fact]

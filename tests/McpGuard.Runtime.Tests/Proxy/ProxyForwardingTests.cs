@@ -250,7 +250,7 @@ public sealed class ProxyForwardingTests
         await h.ServerSendAsync("""{"jsonrpc":"2.0","id":9,"result":{"content":[]}}""");
         await h.ClientReceiveAsync();
         Assert.NotNull(Assert.Single(h.Services.Calls.Snapshot("test")).Ended);
-        Assert.Contains(h.Audit.Events, e => e.Kind == "tool-call" && e.Arguments!["to"]!.ToString() == "a@example.com");
+        Assert.Contains(h.Audit.Events, e => e.Kind == "tool-call" && e.Arguments!.Value.GetProperty("to").GetString() == "a@example.com");
     }
 
     [Fact]
