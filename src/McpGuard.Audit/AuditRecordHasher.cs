@@ -17,57 +17,94 @@ internal sealed class AuditRecordHasher
         [.. Enumerable.Range(0, 0x20).Select(b => (byte)b), (byte)'"', (byte)'\\']);
 
     private readonly ArrayBufferWriter<byte> _canonical = new(1024);
-    private byte[] _scratch = new byte[256];
 
-    /// <summary>SHA-256(prev ‖ canonical form) of the record into <paramref name="hash"/> (32 bytes).</summary>
+    // The record's text fields as UTF-8, encoded once per record: the canonical form and the SQLite binds both read them.
+    private readonly ArrayBufferWriter<byte> _fields = new(512);
+    private readonly (int Start, int Length)[] _ranges = new (int, int)[FieldCount];
+
+    /// <summary>The text columns of a record, in table order.</summary>
+    public enum Field
+    {
+        Time,
+        Kind,
+        Server,
+        Direction,
+        Method,
+        Tool,
+        RequestId,
+        Decision,
+        Reason,
+        RuleId,
+    }
+
+    private const int FieldCount = (int)Field.RuleId + 1;
+
+    /// <summary>
+    /// SHA-256(prev ‖ canonical form) of the record into <paramref name="hash"/> (32 bytes). Afterwards
+    /// <see cref="TryGetField"/> returns the record's fields as UTF-8 until the next call.
+    /// </summary>
     public void Hash(ReadOnlySpan<byte> prev, PreparedAuditRecord r, long seq, Span<byte> hash)
     {
+        Encode(r);
         _canonical.ResetWrittenCount();
         Append(prev);
         // Keys in code-point order; AuditCanonicalFormTests pin the order and the escaping against the string form.
-        Append("{\"decision\":"u8); String(r.Decision);
+        Append("{\"decision\":"u8); String(Field.Decision);
         Append(",\"details\":"u8); Utf8String(r.Details);
-        Append(",\"direction\":"u8); String(r.Direction);
-        Append(",\"kind\":"u8); String(r.Kind);
-        Append(",\"method\":"u8); String(r.Method);
-        Append(",\"reason\":"u8); String(r.Reason);
-        Append(",\"requestId\":"u8); String(r.RequestId);
-        Append(",\"ruleId\":"u8); String(r.RuleId);
+        Append(",\"direction\":"u8); String(Field.Direction);
+        Append(",\"kind\":"u8); String(Field.Kind);
+        Append(",\"method\":"u8); String(Field.Method);
+        Append(",\"reason\":"u8); String(Field.Reason);
+        Append(",\"requestId\":"u8); String(Field.RequestId);
+        Append(",\"ruleId\":"u8); String(Field.RuleId);
         Append(",\"seq\":"u8); Number(seq);
-        Append(",\"server\":"u8); String(r.Server);
-        Append(",\"time\":"u8); String(r.Time);
-        Append(",\"tool\":"u8); String(r.Tool);
+        Append(",\"server\":"u8); String(Field.Server);
+        Append(",\"time\":"u8); String(Field.Time);
+        Append(",\"tool\":"u8); String(Field.Tool);
         Append("}"u8);
         SHA256.HashData(_canonical.WrittenSpan, hash);
+    }
+
+    /// <summary>The UTF-8 of a field of the last hashed record; false when the field is null.</summary>
+    public bool TryGetField(Field field, out ReadOnlySpan<byte> value)
+    {
+        var (start, length) = _ranges[(int)field];
+        value = length < 0 ? default : _fields.WrittenSpan.Slice(start, length);
+        return length >= 0;
     }
 
     /// <summary>The canonical form of the last <see cref="Hash"/> call, without the prev-hash prefix (tests).</summary>
     internal string LastCanonicalText => Encoding.UTF8.GetString(_canonical.WrittenSpan[32..]);
 
-    /// <summary>Lower-case hex of <paramref name="bytes"/> as UTF-8 into <paramref name="destination"/> (2 bytes each).</summary>
-    public static void ToHexUtf8(ReadOnlySpan<byte> bytes, Span<byte> destination)
+    // Lone surrogates become U+FFFD (Encoding.UTF8's replacement), as AuditCanonicalForm.Sanitize does, so what is
+    // hashed is what SQLite stores.
+    private void Encode(PreparedAuditRecord r)
     {
-        const string Digits = "0123456789abcdef";
-        for (var i = 0; i < bytes.Length; i++)
-        {
-            destination[2 * i] = (byte)Digits[bytes[i] >> 4];
-            destination[(2 * i) + 1] = (byte)Digits[bytes[i] & 0xF];
-        }
+        _fields.ResetWrittenCount();
+        Put(Field.Time, r.Time);
+        Put(Field.Kind, r.Kind);
+        Put(Field.Server, r.Server);
+        Put(Field.Direction, r.Direction);
+        Put(Field.Method, r.Method);
+        Put(Field.Tool, r.Tool);
+        Put(Field.RequestId, r.RequestId);
+        Put(Field.Decision, r.Decision);
+        Put(Field.Reason, r.Reason);
+        Put(Field.RuleId, r.RuleId);
     }
 
-    /// <summary>
-    /// UTF-8 of <paramref name="s"/> in a reused buffer (valid until the next call). Lone surrogates become U+FFFD, as
-    /// <see cref="AuditCanonicalForm.Sanitize"/> does, so what is hashed is what SQLite stores.
-    /// </summary>
-    public ReadOnlySpan<byte> Utf8(string s)
+    private void Put(Field field, string? value)
     {
-        var max = Encoding.UTF8.GetMaxByteCount(s.Length);
-        if (_scratch.Length < max)
+        if (value is null)
         {
-            _scratch = new byte[Math.Max(max, _scratch.Length * 2)];
+            _ranges[(int)field] = (0, -1);
+            return;
         }
 
-        return _scratch.AsSpan(0, Encoding.UTF8.GetBytes(s, _scratch));
+        var start = _fields.WrittenCount;
+        var written = Encoding.UTF8.GetBytes(value, _fields.GetSpan(Encoding.UTF8.GetMaxByteCount(value.Length)));
+        _fields.Advance(written);
+        _ranges[(int)field] = (start, written);
     }
 
     private void Append(ReadOnlySpan<byte> bytes) => _canonical.Write(bytes);
@@ -79,15 +116,16 @@ internal sealed class AuditRecordHasher
         _canonical.Advance(written);
     }
 
-    private void String(string? value)
+    private void String(Field field)
     {
-        if (value is null)
+        if (TryGetField(field, out var value))
+        {
+            Utf8String(value);
+        }
+        else
         {
             Append("null"u8);
-            return;
         }
-
-        Utf8String(Utf8(value));
     }
 
     private void Utf8String(ReadOnlySpan<byte> value)

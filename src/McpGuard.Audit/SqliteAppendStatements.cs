@@ -51,18 +51,15 @@ internal sealed class SqliteAppendStatements : IDisposable
             {
                 seq++;
                 _hasher.Hash(_prev, r, seq, _hash);
-                AuditRecordHasher.ToHexUtf8(_hash, _hashHex);
+                Convert.TryToHexStringLower(_hash, _hashHex, out _);
                 Check(raw.sqlite3_bind_int64(_insert, 1, seq));
-                Bind(_insert, 2, r.Time);
-                Bind(_insert, 3, r.Kind);
-                Bind(_insert, 4, r.Server);
-                Bind(_insert, 5, r.Direction);
-                Bind(_insert, 6, r.Method);
-                Bind(_insert, 7, r.Tool);
-                Bind(_insert, 8, r.RequestId);
-                Bind(_insert, 9, r.Decision);
-                Bind(_insert, 10, r.Reason);
-                Bind(_insert, 11, r.RuleId);
+                for (var field = AuditRecordHasher.Field.Time; field <= AuditRecordHasher.Field.RuleId; field++)
+                {
+                    // Columns 2..11 are the text fields in table order, as the hasher encoded them.
+                    var column = (int)field + 2;
+                    Check(_hasher.TryGetField(field, out var value) ? raw.sqlite3_bind_text(_insert, column, value) : raw.sqlite3_bind_null(_insert, column));
+                }
+
                 Check(r.Details is null ? raw.sqlite3_bind_null(_insert, 12) : raw.sqlite3_bind_text(_insert, 12, r.Details));
                 Check(raw.sqlite3_bind_text(_insert, 13, _prevHex));
                 Check(raw.sqlite3_bind_text(_insert, 14, _hashHex));
@@ -110,7 +107,7 @@ internal sealed class SqliteAppendStatements : IDisposable
                     }
 
                     if (hex.Length == Hex
-                        && Convert.FromHexString(System.Text.Encoding.ASCII.GetString(hex), _prev, out _, out var written) == System.Buffers.OperationStatus.Done
+                        && Convert.FromHexString(hex, _prev, out _, out var written) == System.Buffers.OperationStatus.Done
                         && written == _prev.Length)
                     {
                         hex.CopyTo(_prevHex);
@@ -132,9 +129,6 @@ internal sealed class SqliteAppendStatements : IDisposable
         "0000000000000000000000000000000000000000000000000000000000000000"u8.CopyTo(_prevHex);
         return seq ?? 0;
     }
-
-    private void Bind(sqlite3_stmt statement, int index, string? value) =>
-        Check(value is null ? raw.sqlite3_bind_null(statement, index) : raw.sqlite3_bind_text(statement, index, _hasher.Utf8(value)));
 
     private void Step(sqlite3_stmt statement)
     {

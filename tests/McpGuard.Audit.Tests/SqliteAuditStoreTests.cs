@@ -194,6 +194,23 @@ public sealed class SqliteAuditStoreTests
         Assert.True(AuditTestData.Verify(path).Intact);
     }
 
+    [Fact]
+    public async Task Append_EmptyStrings_StoredAsEmptyNotNullAndChainVerifies()
+    {
+        using var dir = new TempDirectory();
+        var path = Path.Combine(dir.Path, "audit.db");
+        await using (var store = SqliteAuditStore.Open(path, new FakeRedactor()))
+        {
+            await store.AppendAsync(AuditTestData.Event(0) with { RequestId = "", Reason = "", Tool = "" }, Ct);
+        }
+
+        var r = AuditTestData.ReadRecord(path, 1);
+        Assert.Equal("", r.RequestId);
+        Assert.Equal("", r.Reason);
+        Assert.Equal("", r.Tool);
+        Assert.True(AuditTestData.Verify(path).Intact);
+    }
+
     private static void AssertNoSecretInFiles(string dir, string secret, string password)
     {
         var files = Directory.GetFiles(dir);
