@@ -17,25 +17,6 @@ public interface ISecretRedactor
     void RedactInPlace(JsonNode? node);
 
     /// <summary>
-    /// Writes <paramref name="node"/> to <paramref name="writer"/> with the redactions <see cref="RedactInPlace"/> would
-    /// make, leaving the node itself untouched (no copy of the tree).
-    /// </summary>
-    void WriteRedacted(Utf8JsonWriter writer, JsonNode? node)
-    {
-        ArgumentNullException.ThrowIfNull(writer);
-        var copy = node?.DeepClone();
-        RedactInPlace(copy);
-        if (copy is null)
-        {
-            writer.WriteNullValue();
-        }
-        else
-        {
-            copy.WriteTo(writer);
-        }
-    }
-
-    /// <summary>
     /// Writes one object member (<paramref name="name"/> and its value) with the redactions <see cref="RedactInPlace"/>
     /// would make to it inside an object, leaving <paramref name="value"/> untouched.
     /// </summary>

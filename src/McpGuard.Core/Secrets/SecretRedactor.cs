@@ -126,7 +126,10 @@ public sealed class SecretRedactor : ISecretRedactor
         }
     }
 
-    /// <inheritdoc />
+    /// <summary>
+    /// Writes <paramref name="node"/> with the redactions <see cref="RedactInPlace"/> would make, leaving the node
+    /// untouched (no copy of the tree).
+    /// </summary>
     public void WriteRedacted(Utf8JsonWriter writer, JsonNode? node)
     {
         ArgumentNullException.ThrowIfNull(writer);

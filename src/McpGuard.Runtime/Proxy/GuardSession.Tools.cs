@@ -63,7 +63,7 @@ internal sealed partial class GuardSession
             }
 
             _audit.Record("message", ProxyAudit.ServerToClient, RequestMethods.ToolsList, id, "allow",
-                details: _audit.Enabled ? new JsonObject { ["bytes"] = frame.Length, ["tools"] = tools.Count, ["hidden"] = hiddenNames } : null);
+                bytes: frame.Length, details: _audit.Enabled ? new JsonObject { ["tools"] = tools.Count, ["hidden"] = hiddenNames } : null);
             return hidden.Count == 0 ? frame : RewriteToolsList(document.RootElement, tools, hidden);
         }
     }
