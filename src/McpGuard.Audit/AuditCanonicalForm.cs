@@ -46,6 +46,9 @@ public static class AuditCanonicalForm
     [ThreadStatic]
     private static AuditRecordHasher? t_hasher;
 
+    [ThreadStatic]
+    private static AuditRecordEncoder? t_encoder;
+
     /// <summary>Lowercase hex SHA-256(prev ‖ canonical form).</summary>
     public static string ComputeHash(string prevHashHex, AuditRecord r, long? seqOverride = null)
     {
@@ -58,7 +61,9 @@ public static class AuditCanonicalForm
         }
 
         Span<byte> hash = stackalloc byte[32];
-        (t_hasher ??= new AuditRecordHasher()).Hash(prev, PreparedAuditRecord.From(r), seqOverride ?? r.Seq, hash);
+        var encoded = (t_encoder ??= new AuditRecordEncoder()).Encode(r);
+        // An AuditRecord always encodes to a whole record (its required fields are non-null).
+        (t_hasher ??= new AuditRecordHasher()).TryHash(prev, encoded, seqOverride ?? r.Seq, hash);
         return Convert.ToHexStringLower(hash);
     }
 

@@ -5,25 +5,32 @@ using Microsoft.Data.Sqlite;
 namespace McpGuard.Audit;
 
 /// <summary>
-/// Read-only access to an audit database (for verify, show, export and the dashboard). Opening never creates or
-/// changes the file; a missing file or a database that is not an audit log throws <see cref="Core.UserInputException"/>.
+/// Read-only access to an audit database (for verify, show, export and the dashboard). Opening never creates the
+/// file; a missing file or a database that is not an audit log throws <see cref="Core.UserInputException"/>. The one
+/// change opening makes: records still waiting in process journals beside the database (a live `run`'s last fraction
+/// of a second, or a killed one's) are imported into the chain first, so what is read is everything committed.
 /// </summary>
 public sealed class AuditLogReader : IDisposable
 {
     private readonly SqliteConnection _connection;
 
-    private AuditLogReader(string path, SqliteConnection connection)
+    private AuditLogReader(string path, SqliteConnection connection, IReadOnlyList<string> journalProblems)
     {
         Path = path;
         _connection = connection;
+        JournalProblems = journalProblems;
     }
 
     public string Path { get; }
 
+    /// <summary>What could not be imported from the journals on open (one sentence each, for a warning); usually empty.</summary>
+    public IReadOnlyList<string> JournalProblems { get; }
+
     public static AuditLogReader Open(string path)
     {
         var full = System.IO.Path.GetFullPath(path);
-        return new AuditLogReader(full, AuditSchema.OpenForReading(full));
+        var problems = File.Exists(full) ? Journal.AuditJournalRecovery.ImportPending(full) : [];
+        return new AuditLogReader(full, AuditSchema.OpenForReading(full), problems);
     }
 
     /// <summary>The head row (last sequence and hash ever written), or null when it is missing.</summary>

@@ -12,6 +12,10 @@ internal static class AuditSchema
     // remembers the last sequence ever written, so a truncated tail followed by new appends leaves a visible gap.
     // The triggers make the table append-only for every ordinary client; someone who drops them can still edit
     // the file, which is what the hash chain and `mcpguard audit verify` are for.
+    // audit_journal says how far each process journal (AuditJournalWriter) has been imported; a row is updated in the
+    // transaction that inserts the journal's records, so an import is exactly once whoever runs it. Rows stay after
+    // their journal is deleted (one small row per `run` session): a name is never reused, and keeping them means no
+    // crash between commit and delete can ever import a journal twice.
     private const string CreateSql = """
         CREATE TABLE IF NOT EXISTS audit_meta (key TEXT PRIMARY KEY, value TEXT NOT NULL) WITHOUT ROWID;
         CREATE TABLE IF NOT EXISTS audit_log (
@@ -33,6 +37,7 @@ internal static class AuditSchema
             id INTEGER PRIMARY KEY CHECK (id = 1),
             seq INTEGER NOT NULL,
             hash TEXT NOT NULL);
+        CREATE TABLE IF NOT EXISTS audit_journal (name TEXT PRIMARY KEY, imported INTEGER NOT NULL) WITHOUT ROWID;
         CREATE TRIGGER IF NOT EXISTS audit_log_no_update BEFORE UPDATE ON audit_log
             BEGIN SELECT RAISE(ABORT, 'audit_log is append-only'); END;
         CREATE TRIGGER IF NOT EXISTS audit_log_no_delete BEFORE DELETE ON audit_log

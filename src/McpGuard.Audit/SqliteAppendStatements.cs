@@ -5,9 +5,11 @@ namespace McpGuard.Audit;
 
 /// <summary>
 /// The append transaction as prepared statements on the raw SQLite handle: BEGIN IMMEDIATE, read the chain head,
-/// insert each record, move the head, COMMIT. The proxy commits once per forwarded batch, so this runs per message;
-/// binding UTF-8 spans directly skips Microsoft.Data.Sqlite's per-parameter conversions (about half the cost of a
-/// commit, bench/README.md "audit"). Used under the store's commit lock only.
+/// insert each record, move the head, COMMIT. Binding the encoded records' UTF-8 spans directly skips
+/// Microsoft.Data.Sqlite's per-parameter conversions (about half the cost of a commit, bench/README.md "audit").
+/// The journal import uses the same transaction in steps (<see cref="Begin"/>, <see cref="Insert"/>, the journal
+/// offsets, <see cref="Commit"/>), so a journal's records and the offset that says they were imported commit together.
+/// Not thread-safe: one owner at a time.
 /// </summary>
 internal sealed class SqliteAppendStatements : IDisposable
 {
@@ -20,11 +22,14 @@ internal sealed class SqliteAppendStatements : IDisposable
     private readonly sqlite3_stmt _tail;
     private readonly sqlite3_stmt _insert;
     private readonly sqlite3_stmt _setHead;
+    private readonly sqlite3_stmt _journalOffset;
+    private readonly sqlite3_stmt _setJournalOffset;
     private readonly AuditRecordHasher _hasher = new();
     private readonly byte[] _prev = new byte[32];
     private readonly byte[] _hash = new byte[32];
     private readonly byte[] _prevHex = new byte[Hex];
     private readonly byte[] _hashHex = new byte[Hex];
+    private long _seq;
 
     public SqliteAppendStatements(SqliteConnection connection)
     {
@@ -35,53 +40,135 @@ internal sealed class SqliteAppendStatements : IDisposable
         _tail = Prepare("SELECT seq, entry_hash FROM audit_log ORDER BY seq DESC LIMIT 1");
         _insert = Prepare($"INSERT INTO audit_log ({AuditSchema.Columns}) VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13, ?14)");
         _setHead = Prepare("INSERT OR REPLACE INTO audit_head (id, seq, hash) VALUES (1, ?1, ?2)");
+        _journalOffset = Prepare("SELECT imported FROM audit_journal WHERE name = ?1");
+        _setJournalOffset = Prepare("INSERT OR REPLACE INTO audit_journal (name, imported) VALUES (?1, ?2)");
     }
 
-    /// <summary>Writes <paramref name="batch"/> in one transaction after the current head; returns the first sequence.</summary>
-    public long Append(IReadOnlyList<PreparedAuditRecord> batch)
+    /// <summary>
+    /// Writes <paramref name="batch"/> (encoded records, <see cref="AuditRecordEncoder"/>) in one transaction after
+    /// the current head; returns the first sequence.
+    /// </summary>
+    public long Append(IReadOnlyList<ReadOnlyMemory<byte>> batch)
     {
-        // BEGIN IMMEDIATE takes the write lock before the head is read, so no other process can append between
-        // reading the head and writing after it (several `mcpguard run` share one file).
-        Step(_begin);
+        Begin();
         try
         {
-            var seq = ReadHead();
-            var first = seq + 1;
-            foreach (var r in batch)
+            var first = _seq + 1;
+            foreach (var record in batch)
             {
-                seq++;
-                _hasher.Hash(_prev, r, seq, _hash);
-                Convert.TryToHexStringLower(_hash, _hashHex, out _);
-                Check(raw.sqlite3_bind_int64(_insert, 1, seq));
-                for (var field = AuditRecordHasher.Field.Time; field <= AuditRecordHasher.Field.RuleId; field++)
-                {
-                    // Columns 2..11 are the text fields in table order, as the hasher encoded them.
-                    var column = (int)field + 2;
-                    Check(_hasher.TryGetField(field, out var value) ? raw.sqlite3_bind_text(_insert, column, value) : raw.sqlite3_bind_null(_insert, column));
-                }
-
-                Check(r.Details is null ? raw.sqlite3_bind_null(_insert, 12) : raw.sqlite3_bind_text(_insert, 12, r.Details));
-                Check(raw.sqlite3_bind_text(_insert, 13, _prevHex));
-                Check(raw.sqlite3_bind_text(_insert, 14, _hashHex));
-                Step(_insert);
-                _hash.CopyTo(_prev, 0);
-                _hashHex.CopyTo(_prevHex, 0);
+                Insert(record);
             }
 
-            Check(raw.sqlite3_bind_int64(_setHead, 1, seq));
-            Check(raw.sqlite3_bind_text(_setHead, 2, _prevHex));
-            Step(_setHead);
-            Step(_commit);
+            Commit();
             return first;
         }
         catch
         {
-            if (raw.sqlite3_get_autocommit(_db) == 0)
+            Rollback();
+            throw;
+        }
+    }
+
+    /// <summary>
+    /// BEGIN IMMEDIATE and read the head. The write lock is taken before the head is read, so no other process can
+    /// append between reading the head and writing after it (several `mcpguard run` share one file).
+    /// </summary>
+    public void Begin()
+    {
+        Step(_begin);
+        try
+        {
+            _seq = ReadHead();
+        }
+        catch
+        {
+            Rollback();
+            throw;
+        }
+    }
+
+    /// <summary>Chains and inserts one encoded record after the last; throws <see cref="InvalidDataException"/> when it is not a whole record.</summary>
+    public void Insert(ReadOnlyMemory<byte> record)
+    {
+        var seq = _seq + 1;
+        if (!_hasher.TryHash(_prev, record, seq, _hash))
+        {
+            throw new InvalidDataException("not a whole audit record");
+        }
+
+        Convert.TryToHexStringLower(_hash, _hashHex, out _);
+        Check(raw.sqlite3_bind_int64(_insert, 1, seq));
+        for (var field = AuditRecordFields.Field.Time; field <= AuditRecordFields.Field.Details; field++)
+        {
+            // Columns 2..12 are the fields in table order, as the encoder wrote them.
+            var column = (int)field + 2;
+            Check(_hasher.TryGetField(field, out var value) ? raw.sqlite3_bind_text(_insert, column, value) : raw.sqlite3_bind_null(_insert, column));
+        }
+
+        Check(raw.sqlite3_bind_text(_insert, 13, _prevHex));
+        Check(raw.sqlite3_bind_text(_insert, 14, _hashHex));
+        Step(_insert);
+        _seq = seq;
+        _hash.CopyTo(_prev, 0);
+        _hashHex.CopyTo(_prevHex, 0);
+    }
+
+    /// <summary>How far (bytes) the journal <paramref name="name"/> was imported, or null when it never was.</summary>
+    public long? JournalOffset(string name)
+    {
+        try
+        {
+            Check(raw.sqlite3_bind_text(_journalOffset, 1, name));
+            var rc = raw.sqlite3_step(_journalOffset);
+            if (rc == raw.SQLITE_ROW)
             {
-                raw.sqlite3_exec(_db, "ROLLBACK");
+                return raw.sqlite3_column_int64(_journalOffset, 0);
             }
 
+            if (rc != raw.SQLITE_DONE)
+            {
+                SqliteException.ThrowExceptionForRC(rc, _db);
+            }
+
+            return null;
+        }
+        finally
+        {
+            raw.sqlite3_reset(_journalOffset);
+        }
+    }
+
+    /// <summary>Records, in the open transaction, that <paramref name="name"/> is imported up to <paramref name="offset"/>.</summary>
+    public void SetJournalOffset(string name, long offset)
+    {
+        Check(raw.sqlite3_bind_text(_setJournalOffset, 1, name));
+        Check(raw.sqlite3_bind_int64(_setJournalOffset, 2, offset));
+        Step(_setJournalOffset);
+    }
+
+    /// <summary>Moves the head to the last inserted record and commits.</summary>
+    public void Commit()
+    {
+        try
+        {
+            Check(raw.sqlite3_bind_int64(_setHead, 1, _seq));
+            Check(raw.sqlite3_bind_text(_setHead, 2, _prevHex));
+            Step(_setHead);
+            Step(_commit);
+        }
+        catch
+        {
+            Rollback();
             throw;
+        }
+    }
+
+    /// <summary>Rolls back an open transaction (after a failure); nothing when none is open.</summary>
+    public void Rollback()
+    {
+        if (raw.sqlite3_get_autocommit(_db) == 0)
+        {
+            raw.sqlite3_exec(_db, "ROLLBACK");
         }
     }
 
@@ -156,7 +243,7 @@ internal sealed class SqliteAppendStatements : IDisposable
 
     public void Dispose()
     {
-        foreach (var statement in (ReadOnlySpan<sqlite3_stmt>)[_begin, _commit, _head, _tail, _insert, _setHead])
+        foreach (var statement in (ReadOnlySpan<sqlite3_stmt>)[_begin, _commit, _head, _tail, _insert, _setHead, _journalOffset, _setJournalOffset])
         {
             statement.Dispose();
         }

@@ -1,7 +1,3 @@
-using System.Buffers;
-using System.Collections.Concurrent;
-using System.Text.Encodings.Web;
-using System.Text.Json;
 using System.Threading.Channels;
 using McpGuard.Core.Secrets;
 using Microsoft.Data.Sqlite;
@@ -9,7 +5,10 @@ using Microsoft.Data.Sqlite;
 namespace McpGuard.Audit;
 
 /// <summary>
-/// The default audit sink: an append-only, hash-chained table in a SQLite database in WAL mode.
+/// An audit sink that commits straight to the database: an append-only, hash-chained table in a SQLite database in
+/// WAL mode, fsynced per commit by default. For commands that append a handful of events; `mcpguard run`, which
+/// appends two per tool call while the assistant waits, uses <see cref="Journal.JournaledAuditStore"/> in front of
+/// the same table.
 /// <para>
 /// One writer thread per store drains a queue of pending appends, so concurrent callers are serialised and a burst
 /// of them shares one transaction (one fsync). Each <see cref="AppendAsync"/> completes only after the transaction
@@ -24,12 +23,8 @@ namespace McpGuard.Audit;
 /// </summary>
 public sealed class SqliteAuditStore : IAuditSink
 {
-    private static readonly JsonSerializerOptions s_detailsJson = new()
-    {
-        // Readable details (no \u003C for '<'); the text is stored and hashed as is, never re-serialised.
-        Encoder = JavaScriptEncoder.UnsafeRelaxedJsonEscaping,
-        WriteIndented = false,
-    };
+    [ThreadStatic]
+    private static AuditRecordEncoder? t_encoder;
 
     private readonly SqliteConnection _connection;
     private readonly ISecretRedactor _redactor;
@@ -38,14 +33,12 @@ public sealed class SqliteAuditStore : IAuditSink
     private readonly Thread _writer;
     private readonly TaskCompletionSource _writerDone = new(TaskCreationOptions.RunContinuationsAsynchronously);
 
-    // Whoever writes (the writer thread, or a caller of CommitPendingNow) holds this lock; the statements and the
+    // Whoever writes (the writer thread, or DisposeAsync) holds this lock; the statements and the
     // connection are used under it only. _closed is set under it before the connection is disposed.
     private readonly Lock _commitLock = new();
 
-    // Appends queued by AppendDeferredAsync: not watched by the writer thread, committed by CommitPendingNow.
-    private readonly ConcurrentQueue<Pending> _deferred = new();
     private readonly List<Pending> _batch;
-    private readonly List<PreparedAuditRecord> _records;
+    private readonly List<ReadOnlyMemory<byte>> _records;
     private readonly WalCheckpointer _checkpointer;
     private SqliteAppendStatements? _statements;
     private bool _closed;
@@ -58,7 +51,7 @@ public sealed class SqliteAuditStore : IAuditSink
         _redactor = redactor;
         _options = options;
         _batch = new List<Pending>(options.MaxBatchSize);
-        _records = new List<PreparedAuditRecord>(options.MaxBatchSize);
+        _records = new List<ReadOnlyMemory<byte>>(options.MaxBatchSize);
         _checkpointer = new WalCheckpointer(path, options.CheckpointInterval);
         // A dedicated thread: Microsoft.Data.Sqlite is synchronous underneath, and an fsync must not block a pool thread.
         _writer = new Thread(WriterLoop) { IsBackground = true, Name = "mcpguard-audit-writer" };
@@ -112,68 +105,8 @@ public sealed class SqliteAuditStore : IAuditSink
         return new ValueTask<long>(cancellationToken.CanBeCanceled ? pending.Done.Task.WaitAsync(cancellationToken) : pending.Done.Task);
     }
 
-    /// <summary>
-    /// Queues an event without waking the writer thread, for a caller that calls <see cref="CommitPendingNow"/> before
-    /// it waits (the proxy, once per flush): saves a thread wake-up per message. With
-    /// <see cref="AuditSynchronous.Full"/> it is <see cref="AppendAsync"/> (the writer thread does the fsync).
-    /// </summary>
-    public ValueTask AppendDeferredAsync(AuditEvent auditEvent)
-    {
-        if (_options.Synchronous != AuditSynchronous.Normal)
-        {
-            return AppendAsync(auditEvent, CancellationToken.None);
-        }
-
-        ArgumentNullException.ThrowIfNull(auditEvent);
-        ObjectDisposedException.ThrowIf(Volatile.Read(ref _disposed) != 0, this);
-        var pending = new Pending(Prepare(auditEvent));
-        _deferred.Enqueue(pending);
-        if (Volatile.Read(ref _closed))
-        {
-            // Lost a race with DisposeAsync: fail instead of leaving the caller waiting for a commit that never comes.
-            FailDeferred();
-        }
-
-        return new ValueTask(pending.Done.Task);
-    }
-
-    /// <summary>
-    /// Commits every queued event now, on the calling thread, when the store does not fsync
-    /// (<see cref="AuditSynchronous.Normal"/>: a commit is a few tens of microseconds of file writes). The proxy calls
-    /// this before it forwards, so it does not wait for two thread switches (to the writer and back) per message.
-    /// With <see cref="AuditSynchronous.Full"/> it does nothing: an fsync must not block the caller's (pool) thread.
-    /// </summary>
-    public void CommitPendingNow()
-    {
-        if (_options.Synchronous != AuditSynchronous.Normal)
-        {
-            return;
-        }
-
-        lock (_commitLock)
-        {
-            CommitQueued();
-        }
-    }
-
-    [ThreadStatic]
-    private static DetailsBuffer? t_details;
-
-    /// <summary>Redacts and converts an event to a record waiting for its place in the chain (seq and hashes).</summary>
-    internal PreparedAuditRecord Prepare(AuditEvent e) => new()
-    {
-        Time = AuditCanonicalForm.FormatTime(e.Time),
-        Kind = e.Kind,
-        Server = e.Server,
-        Direction = e.Direction,
-        Method = e.Method,
-        Tool = e.Tool,
-        RequestId = e.RequestId is null ? null : _redactor.Redact(e.RequestId),
-        Decision = e.Decision,
-        Reason = e.Reason is null ? null : _redactor.Redact(e.Reason),
-        RuleId = e.RuleId,
-        Details = e.Details is null && e.Bytes is null && e.Arguments is null ? null : (t_details ??= new DetailsBuffer()).Write(e, _redactor),
-    };
+    /// <summary>Redacts and encodes an event on the caller's thread (a copy: the queue outlives the thread's buffer).</summary>
+    private byte[] Prepare(AuditEvent e) => (t_encoder ??= new AuditRecordEncoder()).Encode(e, _redactor).ToArray();
 
     private void WriterLoop()
     {
@@ -224,7 +157,7 @@ public sealed class SqliteAuditStore : IAuditSink
         {
             _batch.Clear();
             _records.Clear();
-            while (_batch.Count < _options.MaxBatchSize && (_deferred.TryDequeue(out var item) || reader.TryRead(out item)))
+            while (_batch.Count < _options.MaxBatchSize && reader.TryRead(out var item))
             {
                 _batch.Add(item);
                 _records.Add(item.Record);
@@ -269,73 +202,18 @@ public sealed class SqliteAuditStore : IAuditSink
         await _writerDone.Task;
         lock (_commitLock)
         {
-            // The writer thread has drained the queue; a late CommitPendingNow must not touch a closed connection.
+            // The writer thread has drained the queue; nothing may touch the connection after it is closed.
             CommitQueued();
             Volatile.Write(ref _closed, true);
             _checkpointer.Dispose();
             _statements?.Dispose();
             _connection.Dispose();
         }
-
-        FailDeferred();
     }
 
-    private void FailDeferred()
+    private sealed class Pending(byte[] record)
     {
-        while (_deferred.TryDequeue(out var item))
-        {
-            item.Done.TrySetException(new ObjectDisposedException(nameof(SqliteAuditStore)));
-        }
-    }
-
-    /// <summary>Serialises (and redacts) an event's details into a reused UTF-8 buffer; one per appending thread.</summary>
-    private sealed class DetailsBuffer
-    {
-        private readonly ArrayBufferWriter<byte> _buffer = new(256);
-        private readonly Utf8JsonWriter _writer;
-
-        public DetailsBuffer()
-        {
-            _writer = new Utf8JsonWriter(_buffer, new JsonWriterOptions { Encoder = s_detailsJson.Encoder, SkipValidation = true });
-        }
-
-        public byte[] Write(AuditEvent e, ISecretRedactor redactor)
-        {
-            _buffer.ResetWrittenCount();
-            _writer.Reset(_buffer);
-            _writer.WriteStartObject();
-            if (e.Bytes is { } bytes)
-            {
-                _writer.WriteNumber("bytes"u8, bytes);
-            }
-
-            if (e.Arguments is { } arguments)
-            {
-                redactor.WriteRedactedMember(_writer, "arguments", arguments);
-            }
-
-            if (e.Details is not null)
-            {
-                foreach (var (key, value) in e.Details)
-                {
-                    if ((e.Bytes is not null && key == "bytes") || (e.Arguments is not null && key == "arguments"))
-                    {
-                        continue;
-                    }
-
-                    redactor.WriteRedactedMember(_writer, key, value);
-                }
-            }
-
-            _writer.WriteEndObject();
-            _writer.Flush();
-            return _buffer.WrittenSpan.ToArray();
-        }
-    }
-
-    private sealed class Pending(PreparedAuditRecord record)
-    {
-        public PreparedAuditRecord Record { get; } = record;
+        public byte[] Record { get; } = record;
         public TaskCompletionSource<long> Done { get; } = new(TaskCreationOptions.RunContinuationsAsynchronously);
     }
 }

@@ -34,8 +34,31 @@ public sealed record SqliteAuditStoreOptions
     /// </summary>
     public TimeSpan CheckpointInterval { get; init; } = TimeSpan.FromSeconds(1);
 
+    /// <summary>
+    /// 200 ms between imports of a journal into the database (<see cref="Journal.JournaledAuditStore"/>): a burst's
+    /// records go in as a few large transactions, and `audit show` in another terminal is never more than this behind
+    /// (it imports what is pending itself anyway).
+    /// </summary>
+    public TimeSpan ImportInterval { get; init; } = TimeSpan.FromMilliseconds(200);
+
+    /// <summary>
+    /// 16 MB (some 40,000 events): past this a journal is closed and a new one started once imported, so a week-long
+    /// session never keeps a large file of records that are already in the database.
+    /// </summary>
+    public long JournalRotateBytes { get; init; } = 16 * 1024 * 1024;
+
     public void Validate()
     {
+        if (ImportInterval <= TimeSpan.Zero)
+        {
+            throw new ArgumentOutOfRangeException(nameof(ImportInterval), ImportInterval, "must be positive");
+        }
+
+        if (JournalRotateBytes < 1)
+        {
+            throw new ArgumentOutOfRangeException(nameof(JournalRotateBytes), JournalRotateBytes, "must be positive");
+        }
+
         if (CheckpointInterval <= TimeSpan.Zero)
         {
             throw new ArgumentOutOfRangeException(nameof(CheckpointInterval), CheckpointInterval, "must be positive");

@@ -8,7 +8,7 @@ public sealed class AuditProcessTests
 {
     private static CancellationToken Ct => TestContext.Current.CancellationToken;
 
-    private static Process StartWriter(string db, long count, int concurrency, string tag)
+    private static Process StartWriter(string db, long count, int concurrency, string tag, string store = "sqlite")
     {
         Assert.True(File.Exists(AuditTestData.AuditWriterPath), $"audit-writer fixture not built at {AuditTestData.AuditWriterPath}");
         var psi = new ProcessStartInfo("dotnet")
@@ -18,7 +18,7 @@ public sealed class AuditProcessTests
             RedirectStandardError = true,
             UseShellExecute = false,
         };
-        foreach (var a in new[] { AuditTestData.AuditWriterPath, db, count.ToString(System.Globalization.CultureInfo.InvariantCulture), concurrency.ToString(System.Globalization.CultureInfo.InvariantCulture), tag })
+        foreach (var a in new[] { AuditTestData.AuditWriterPath, db, count.ToString(System.Globalization.CultureInfo.InvariantCulture), concurrency.ToString(System.Globalization.CultureInfo.InvariantCulture), tag, store })
         {
             psi.ArgumentList.Add(a);
         }
@@ -138,5 +138,55 @@ public sealed class AuditProcessTests
         var stored = reader.Query(new AuditQuery()).ToDictionary(r => r.Seq, r => r.RequestId);
         Assert.All(acknowledged, a => Assert.Equal(a.Value, stored.GetValueOrDefault(a.Key)));
         Assert.True(stored.Count >= acknowledged.Count);
+    }
+
+    [Theory]
+    [InlineData(1, 1)]
+    [InlineData(1, 9)]
+    [InlineData(4, 60)]
+    [InlineData(8, 400)]
+    public async Task KillNine_Journaled_EveryAcknowledgedEventImportedOnceAndChainVerifies(int concurrency, int linesBeforeKill)
+    {
+        using var dir = new TempDirectory();
+        var db = Path.Combine(dir.Path, "audit.db");
+        // Two rounds: the second writer opens a database whose journal a killed writer left behind, and imports it
+        // before starting its own; the reader at the end imports the second one's.
+        var acknowledged = new List<string>();
+        for (var round = 0; round < 2; round++)
+        {
+            using var p = StartWriter(db, 0, concurrency, $"j{round}", "journaled");
+            var lines = new List<string>();
+            using var timeout = CancellationTokenSource.CreateLinkedTokenSource(Ct);
+            timeout.CancelAfter(TimeSpan.FromSeconds(60));
+            while (lines.Count < linesBeforeKill)
+            {
+                var line = await p.StandardOutput.ReadLineAsync(timeout.Token);
+                if (line is null)
+                {
+                    Assert.Fail("audit-writer ended early: " + await p.StandardError.ReadToEndAsync(Ct));
+                }
+
+                lines.Add(line);
+            }
+
+            p.Kill(); // SIGKILL: the journal is neither imported nor deleted by its writer.
+            var rest = (await p.StandardOutput.ReadToEndAsync(Ct)).Split('\n');
+            lines.AddRange(rest[..^1].Where(l => l.Length > 0));
+            await p.WaitForExitAsync(Ct);
+            acknowledged.AddRange(lines.Select(l => l.Split(' ')[1]));
+        }
+
+        Assert.NotEmpty(Directory.GetFiles(db + ".journals", "*.jnl"));
+        using (var reader = AuditLogReader.Open(db))
+        {
+            var ids = reader.Query(new AuditQuery()).Select(r => r.RequestId!).ToList();
+            Assert.Equal(ids.Count, ids.Distinct().Count()); // nothing imported twice
+            Assert.All(acknowledged, id => Assert.Contains(id, ids));
+            Assert.All(reader.JournalProblems, problem => Assert.Contains("cut short", problem, StringComparison.Ordinal));
+        }
+
+        Assert.Empty(Directory.GetFiles(db + ".journals", "*.jnl"));
+        var v = AuditTestData.Verify(db);
+        Assert.True(v.Intact, string.Join("\n", v.Problems));
     }
 }

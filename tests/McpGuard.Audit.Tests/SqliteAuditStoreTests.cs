@@ -47,47 +47,6 @@ public sealed class SqliteAuditStoreTests
     }
 
     [Fact]
-    public async Task CommitPendingNow_Normal_CommitsEveryQueuedAppendBeforeReturning()
-    {
-        using var dir = new TempDirectory();
-        var path = Path.Combine(dir.Path, "audit.db");
-        await using (var store = SqliteAuditStore.Open(path, new FakeRedactor(), new SqliteAuditStoreOptions { Synchronous = AuditSynchronous.Normal }))
-        {
-            // No token: with one, the returned task is a WaitAsync wrapper that completes a continuation later.
-            var appends = Enumerable.Range(1, 50).Select(i => store.AppendWithSeqAsync(AuditTestData.Event(i), CancellationToken.None).AsTask()).ToList();
-            store.CommitPendingNow();
-
-            // Done on this thread (or by the writer while we waited for its lock): nothing left to wait for.
-            Assert.All(appends, a => Assert.True(a.IsCompletedSuccessfully));
-            Assert.Equal(Enumerable.Range(1, 50).Select(i => (long)i), appends.Select(a => a.Result));
-            using var reader = AuditLogReader.Open(path);
-            Assert.Equal(50, reader.Query(new AuditQuery()).Count());
-        }
-
-        Assert.True(AuditTestData.Verify(path).Intact);
-    }
-
-    [Fact]
-    public async Task AppendDeferred_Normal_WaitsForCommitPendingNowOrDispose()
-    {
-        using var dir = new TempDirectory();
-        var path = Path.Combine(dir.Path, "audit.db");
-        Task first, second;
-        await using (var store = SqliteAuditStore.Open(path, new FakeRedactor(), new SqliteAuditStoreOptions { Synchronous = AuditSynchronous.Normal }))
-        {
-            first = store.AppendDeferredAsync(AuditTestData.Event(1)).AsTask();
-            Assert.False(first.IsCompleted, "a deferred append must not start a commit on its own");
-            store.CommitPendingNow();
-            Assert.True(first.IsCompletedSuccessfully);
-            second = store.AppendDeferredAsync(AuditTestData.Event(2)).AsTask();
-        }
-
-        // Disposing commits what is still deferred.
-        Assert.True(second.IsCompletedSuccessfully);
-        Assert.Equal(2, AuditTestData.Verify(path).Records);
-    }
-
-    [Fact]
     public async Task Append_EightConcurrentThreads_EveryEventOnceAndChainValid()
     {
         using var dir = new TempDirectory();

@@ -33,6 +33,18 @@ internal static class AuditCommand
     internal static string ResolveAuditPath(ParseResult parse, Option<string?> audit, CliContext context) =>
         AuditLocation.ResolvePath(parse.GetValue(audit), context.GetEnvironmentVariable, context.WorkingDirectory);
 
+    /// <summary>Opens the database (importing pending journals first) and tells stderr what could not be imported.</summary>
+    private static AuditLogReader OpenReader(string path, CliContext context)
+    {
+        var reader = AuditLogReader.Open(path);
+        foreach (var problem in reader.JournalProblems)
+        {
+            context.Error.WriteLine($"warning: {problem}");
+        }
+
+        return reader;
+    }
+
     private static Command CreateVerify(CliContext context)
     {
         var audit = AuditOption();
@@ -51,7 +63,7 @@ internal static class AuditCommand
         command.SetAction(parse =>
         {
             var path = ResolveAuditPath(parse, audit, context);
-            var result = IsJsonl(path) ? VerifyExport(path) : VerifyDatabase(path);
+            var result = IsJsonl(path) ? VerifyExport(path) : VerifyDatabase(path, context);
             if (parse.GetValue(format) == "json")
             {
                 context.Out.WriteLine(VerificationJson(path, result));
@@ -66,9 +78,9 @@ internal static class AuditCommand
         return command;
     }
 
-    private static AuditVerification VerifyDatabase(string path)
+    private static AuditVerification VerifyDatabase(string path, CliContext context)
     {
-        using var reader = AuditLogReader.Open(path);
+        using var reader = OpenReader(path, context);
         return AuditChainVerifier.Verify(reader);
     }
 
@@ -195,7 +207,7 @@ internal static class AuditCommand
                 Until = ParseTime(parse.GetValue(until), "--until", now),
                 Limit = n == 0 ? null : n,
             };
-            using var reader = AuditLogReader.Open(ResolveAuditPath(parse, audit, context));
+            using var reader = OpenReader(ResolveAuditPath(parse, audit, context), context);
             var records = reader.Query(query).ToList();
             if (parse.GetValue(format) == "json")
             {
@@ -250,7 +262,7 @@ internal static class AuditCommand
         command.Add(output);
         command.SetAction(parse =>
         {
-            using var reader = AuditLogReader.Open(ResolveAuditPath(parse, audit, context));
+            using var reader = OpenReader(ResolveAuditPath(parse, audit, context), context);
             var target = parse.GetValue(output);
             if (target is null)
             {

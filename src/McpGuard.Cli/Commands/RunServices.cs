@@ -1,4 +1,5 @@
 using McpGuard.Audit;
+using McpGuard.Audit.Journal;
 using McpGuard.Core;
 using McpGuard.Core.Secrets;
 using McpGuard.Core.Tools;
@@ -21,12 +22,13 @@ internal sealed record RunServices
         (mode, options, ct) => SandboxLauncherFactory.CreateAsync(mode, options, () => new ProcessServerLauncher(), ct);
 
     /// <summary>
-    /// Opens the audit store for --audit PATH, or the default location under the data folder. Synchronous=Normal:
-    /// WAL commits survive a kill -9 of mcpguard at any moment (what the proxy promises); only a power cut can lose
-    /// the last commits, and an fsync per forwarded message would cost ~1 ms of latency (bench/README.md, audit).
+    /// Opens the audit store for --audit PATH, or the default location under the data folder: the journaled store,
+    /// whose commit is one write to this process's journal. Synchronous=Normal: a commit survives a kill -9 of
+    /// mcpguard at any moment (what the proxy promises); only a power cut can lose the last commits, and an fsync per
+    /// forwarded message would cost ~1 ms of latency (bench/README.md, audit).
     /// </summary>
     public Func<string?, ISecretRedactor, CliContext, IAuditSink> OpenAudit { get; init; } =
-        (path, redactor, context) => SqliteAuditStore.Open(
+        (path, redactor, context) => JournaledAuditStore.Open(
             AuditLocation.ResolvePath(path, context.GetEnvironmentVariable, context.WorkingDirectory),
             redactor,
             new SqliteAuditStoreOptions { Synchronous = AuditSynchronous.Normal });

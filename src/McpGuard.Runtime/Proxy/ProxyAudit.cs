@@ -8,8 +8,9 @@ namespace McpGuard.Runtime.Proxy;
 /// Builds audit events for one session and hands them to the sink without waiting (group commit): the session's
 /// <see cref="FrameWriter"/>s call <see cref="WhenCommittedAsync"/> before every flush, so no byte leaves the process
 /// before every event recorded so far is committed. One read buffer's frames (both directions, when they overlap)
-/// thus share one transaction instead of waiting for one commit each. The sink redacts reasons, ids, arguments and
-/// details as it writes them (<see cref="IAuditSink"/>), so the trees handed over here are never copied or changed.
+/// thus share one commit (with the journaled store, one write to the process journal) instead of one each. The sink
+/// redacts reasons, ids, arguments and details as it writes them (<see cref="IAuditSink"/>), so the trees handed over
+/// here are never copied or changed.
 /// With no sink, nothing is built, so the hot path stays allocation-free.
 /// </summary>
 internal sealed class ProxyAudit(IAuditSink? sink, string server, TimeProvider time)

@@ -29,7 +29,7 @@ public sealed class ProxyLimitsAndArgumentsTests
         // The real store and redactor: the proxy hands the arguments over as they are, the store redacts while it writes.
         using var dir = new TempDirectory();
         var path = Path.Combine(dir.Path, "audit.db");
-        var store = Audit.SqliteAuditStore.Open(path, new SecretRedactor(), new Audit.SqliteAuditStoreOptions { Synchronous = Audit.AuditSynchronous.Normal });
+        var store = Audit.Journal.JournaledAuditStore.Open(path, new SecretRedactor());
         var diagnostics = new StringWriter();
         await using (var h = new ProxyHarness(
             new GuardOptions { ServerName = "postmark", Policy = MailPolicy(ViolationAction.Block) },
@@ -63,7 +63,7 @@ public sealed class ProxyLimitsAndArgumentsTests
     {
         using var dir = new TempDirectory();
         var path = Path.Combine(dir.Path, "audit.db");
-        var store = Audit.SqliteAuditStore.Open(path, new SecretRedactor(), new Audit.SqliteAuditStoreOptions { Synchronous = Audit.AuditSynchronous.Normal });
+        var store = Audit.Journal.JournaledAuditStore.Open(path, new SecretRedactor());
         await using (var h = new ProxyHarness(new GuardOptions { ServerName = "mail" }, new GuardServices { Audit = store, Redactor = new SecretRedactor() }))
         {
             await h.ClientSendAsync("""{"jsonrpc":"2.0","id":7,"method":"tools/call","params":{"name":"send","arguments":{"to":"a@example.com","token":"TOKEN"}}}""".Replace("TOKEN", GitHubToken, StringComparison.Ordinal));

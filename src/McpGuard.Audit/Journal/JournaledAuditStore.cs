@@ -1,0 +1,299 @@
+using McpGuard.Core.Secrets;
+using Microsoft.Data.Sqlite;
+
+namespace McpGuard.Audit.Journal;
+
+/// <summary>
+/// The audit sink `mcpguard run` uses: the same SQLite hash chain as <see cref="SqliteAuditStore"/>, with a process
+/// journal in front of it. An append is committed when its record is written to this process's journal
+/// (<see cref="AuditJournalWriter"/>: one write per flush of the proxy, no lock, no SQLite transaction), and a
+/// background thread chains and inserts the journal into the database in batches (<see cref="AuditJournalImporter"/>)
+/// every <see cref="SqliteAuditStoreOptions.ImportInterval"/>. Why: a SQLite commit costs a dozen system calls and
+/// tens of microseconds, paid twice per tool call while the assistant waits; the journal write costs one.
+/// <para>
+/// Durability is unchanged: a record is in the page cache before its message is forwarded, so a kill at any moment
+/// loses nothing forwarded. A journal left by a killed process is imported by the next process that opens the
+/// database, `audit verify/show/export` included (<see cref="AuditLogReader.Open"/>). With
+/// <see cref="AuditSynchronous.Full"/> each journal write is also flushed to the disk.
+/// </para>
+/// <para>Secrets: as in <see cref="SqliteAuditStore"/>, every event is redacted before anything is written.</para>
+/// </summary>
+public sealed class JournaledAuditStore : IAuditSink
+{
+    [ThreadStatic]
+    private static AuditRecordEncoder? t_encoder;
+
+    private readonly SqliteConnection _connection;
+    private readonly SqliteAppendStatements _statements;
+    private readonly AuditJournalImporter _importer;
+    private readonly ISecretRedactor _redactor;
+    private readonly SqliteAuditStoreOptions _options;
+    private readonly WalCheckpointer _checkpointer;
+    private readonly string _journalDirectory;
+
+    // Guards the journal writer, the open batch and the failure; held for a buffer copy or one write.
+    private readonly Lock _journalLock = new();
+    private AuditJournalWriter _journal;
+    private TaskCompletionSource? _batch;
+    private AuditWriteException? _failure;
+
+    // Guards the database connection: the import thread and DisposeAsync.
+    private readonly Lock _importLock = new();
+    private readonly ManualResetEventSlim _stop = new();
+    private readonly Thread _importThread;
+    private long _importedThrough;
+    private int _disposed;
+
+    private JournaledAuditStore(string path, SqliteConnection connection, ISecretRedactor redactor, SqliteAuditStoreOptions options)
+    {
+        Path = path;
+        _connection = connection;
+        _redactor = redactor;
+        _options = options;
+        _journalDirectory = AuditJournalFormat.DirectoryFor(path);
+        _statements = new SqliteAppendStatements(connection);
+        _importer = new AuditJournalImporter(_statements, _journalDirectory);
+        _checkpointer = new WalCheckpointer(path, options.CheckpointInterval);
+
+        // Journals of processes that died since the last open go into the chain before this one starts its own.
+        ImportProblems = TryImport();
+        _journal = AuditJournalWriter.Create(_journalDirectory);
+        _importThread = new Thread(ImportLoop) { IsBackground = true, Name = "mcpguard-audit-import" };
+        _importThread.Start();
+    }
+
+    /// <summary>The full path of the database file.</summary>
+    public string Path { get; }
+
+    /// <summary>What the last import could not do (damaged or cut-short journals, an unusable database); empty when all went in.</summary>
+    public IReadOnlyList<string> ImportProblems { get; private set; }
+
+    /// <summary>
+    /// Opens (creating when missing, with 0600 permissions and a 0700 folder) the audit database at
+    /// <paramref name="path"/> and starts this process's journal beside it. Throws <see cref="Core.UserInputException"/>
+    /// when the file is not an audit database or the folder cannot be written.
+    /// </summary>
+    public static JournaledAuditStore Open(string path, ISecretRedactor redactor, SqliteAuditStoreOptions? options = null)
+    {
+        ArgumentNullException.ThrowIfNull(redactor);
+        options ??= new SqliteAuditStoreOptions { Synchronous = AuditSynchronous.Normal };
+        options.Validate();
+        var full = System.IO.Path.GetFullPath(path);
+        SqliteConnection connection;
+        try
+        {
+            // The database itself never needs an fsync per commit here: the journal is the commit point.
+            connection = AuditSchema.OpenForWriting(full, options with { Synchronous = AuditSynchronous.Normal });
+        }
+        catch (SqliteException ex)
+        {
+            throw new Core.UserInputException($"cannot open audit database {full}: {ex.Message}", ex);
+        }
+
+        try
+        {
+            return new JournaledAuditStore(full, connection, redactor, options);
+        }
+        catch (Exception ex) when (ex is IOException or UnauthorizedAccessException)
+        {
+            connection.Dispose();
+            throw new Core.UserInputException($"cannot write the audit journal beside {full}: {ex.Message}", ex);
+        }
+    }
+
+    public ValueTask AppendAsync(AuditEvent auditEvent, CancellationToken cancellationToken = default)
+    {
+        ArgumentNullException.ThrowIfNull(auditEvent);
+        ObjectDisposedException.ThrowIf(Volatile.Read(ref _disposed) != 0, this);
+        var record = (t_encoder ??= new AuditRecordEncoder()).Encode(auditEvent, _redactor);
+        lock (_journalLock)
+        {
+            if (_failure is not null)
+            {
+                return ValueTask.FromException(_failure);
+            }
+
+            _journal.Add(record.Span);
+            return CommitLocked() is { } failed ? ValueTask.FromException(failed) : ValueTask.CompletedTask;
+        }
+    }
+
+    /// <summary>
+    /// Buffers an event until <see cref="CommitPendingNow"/> (the proxy calls it once per flush), so a read buffer's
+    /// frames share one journal write. The returned task completes when that write did.
+    /// </summary>
+    public ValueTask AppendDeferredAsync(AuditEvent auditEvent)
+    {
+        ArgumentNullException.ThrowIfNull(auditEvent);
+        ObjectDisposedException.ThrowIf(Volatile.Read(ref _disposed) != 0, this);
+        var record = (t_encoder ??= new AuditRecordEncoder()).Encode(auditEvent, _redactor);
+        lock (_journalLock)
+        {
+            if (_failure is not null)
+            {
+                return ValueTask.FromException(_failure);
+            }
+
+            _journal.Add(record.Span);
+            _batch ??= new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously);
+            return new ValueTask(_batch.Task);
+        }
+    }
+
+    /// <summary>Writes every buffered event to the journal now, on this thread.</summary>
+    public void CommitPendingNow()
+    {
+        lock (_journalLock)
+        {
+            CommitLocked();
+        }
+    }
+
+    /// <summary>Imports this process's journal into the database now (tests, and `run` before it exits).</summary>
+    internal void ImportNow()
+    {
+        lock (_importLock)
+        {
+            ImportProblems = TryImport();
+        }
+    }
+
+    /// <summary>Writes the buffer; completes (or fails, for good) the open batch. Caller holds _journalLock.</summary>
+    private AuditWriteException? CommitLocked()
+    {
+        var batch = _batch;
+        _batch = null;
+        if (_failure is null)
+        {
+            try
+            {
+                _journal.Commit();
+                if (_options.Synchronous == AuditSynchronous.Full)
+                {
+                    _journal.FlushToDisk();
+                }
+            }
+            catch (Exception ex) when (ex is IOException or UnauthorizedAccessException)
+            {
+                // Fail closed, for good: the proxy forwards nothing whose event could not be written, and a journal
+                // with a failed write is not appended to again.
+                _failure = new AuditWriteException($"audit journal write to {_journal.Path} failed: {ex.Message}", ex);
+            }
+        }
+
+        if (_failure is not null)
+        {
+            batch?.TrySetException(_failure);
+            return _failure;
+        }
+
+        batch?.TrySetResult();
+        return null;
+    }
+
+    private void ImportLoop()
+    {
+        while (!_stop.Wait(_options.ImportInterval))
+        {
+            var committed = Volatile.Read(ref _journal).CommittedLength;
+            if (committed == Interlocked.Read(ref _importedThrough))
+            {
+                continue; // nothing new since the last import: an idle proxy costs no database work
+            }
+
+            lock (_importLock)
+            {
+                if (Volatile.Read(ref _disposed) != 0)
+                {
+                    return;
+                }
+
+                ImportProblems = TryImport();
+                Interlocked.Exchange(ref _importedThrough, committed);
+                RotateIfLarge();
+            }
+        }
+    }
+
+    /// <summary>
+    /// Starts a new journal once this one passed <see cref="SqliteAuditStoreOptions.JournalRotateBytes"/>: the old file is
+    /// closed (no longer live) and the next import finishes and deletes it, so a long session's journal stays small.
+    /// </summary>
+    private void RotateIfLarge()
+    {
+        if (_journal.CommittedLength < _options.JournalRotateBytes)
+        {
+            return;
+        }
+
+        AuditJournalWriter next;
+        try
+        {
+            next = AuditJournalWriter.Create(_journalDirectory);
+        }
+        catch (Exception ex) when (ex is IOException or UnauthorizedAccessException)
+        {
+            return; // keep writing the old one; rotation is retried after the next import
+        }
+
+        lock (_journalLock)
+        {
+            CommitLocked();
+            var old = _journal;
+            Volatile.Write(ref _journal, next);
+            old.Dispose();
+        }
+
+        ImportProblems = TryImport();
+        Interlocked.Exchange(ref _importedThrough, 0);
+    }
+
+    /// <summary>Imports every journal; a failure is kept as a problem and retried on the next tick (the records are safe in the journal).</summary>
+    private List<string> TryImport()
+    {
+        try
+        {
+            var result = _importer.ImportAll();
+            if (result.Imported > 0)
+            {
+                _checkpointer.Committed();
+            }
+
+            return [.. result.Problems];
+        }
+        catch (Exception ex) when (ex is SqliteException or IOException or UnauthorizedAccessException)
+        {
+            return [$"importing the audit journals into {Path} failed (retried later; the records stay in the journals): {ex.Message}"];
+        }
+    }
+
+    /// <summary>Writes what is buffered, imports the whole journal, deletes it and closes the database.</summary>
+    public async ValueTask DisposeAsync()
+    {
+        if (Interlocked.Exchange(ref _disposed, 1) != 0)
+        {
+            return;
+        }
+
+        _stop.Set();
+        await Task.Run(_importThread.Join).ConfigureAwait(false);
+        lock (_journalLock)
+        {
+            CommitLocked();
+            _failure ??= new AuditWriteException($"the audit store {Path} is closed");
+            _journal.Dispose();
+        }
+
+        lock (_importLock)
+        {
+            // The journal is closed, so it is no longer live: this import finishes and deletes it. If it fails, the
+            // file stays and the next process that opens the database imports it.
+            ImportProblems = TryImport();
+            _checkpointer.Dispose();
+            _statements.Dispose();
+            _connection.Dispose();
+        }
+
+        _stop.Dispose();
+    }
+}
