@@ -18,7 +18,10 @@ internal sealed class AuditRecordHasher
     private static readonly SearchValues<byte> s_needsEscape = SearchValues.Create(
         [.. Enumerable.Range(0, 0x20).Select(b => (byte)b), (byte)'"', (byte)'\\']);
 
-    private readonly ArrayBufferWriter<byte> _canonical = new(1024);
+    // A plain array and length rather than an ArrayBufferWriter: the canonical form is some thirty small appends per
+    // record, and the writer's checks per append showed up in the import's profile.
+    private byte[] _canonical = new byte[1024];
+    private int _length;
     private readonly IncrementalHash _sha256 = IncrementalHash.CreateHash(HashAlgorithmName.SHA256);
     private readonly (int Start, int Length)[] _ranges = new (int, int)[AuditRecordFields.Count];
     private ReadOnlyMemory<byte> _record;
@@ -37,7 +40,7 @@ internal sealed class AuditRecordHasher
         }
 
         _record = record;
-        _canonical.ResetWrittenCount();
+        _length = 0;
         Append(prev);
         // Keys in code-point order; AuditCanonicalFormTests pin the order and the escaping against the string form.
         Append("{\"decision\":"u8); String(Field.Decision);
@@ -55,7 +58,7 @@ internal sealed class AuditRecordHasher
         Append("}"u8);
         // One reused digest: the one-shot API sets up (and clears the errors of) an OpenSSL context per call, which
         // cost more than hashing the few hundred bytes of a record.
-        _sha256.AppendData(_canonical.WrittenSpan);
+        _sha256.AppendData(_canonical, 0, _length);
         _sha256.GetHashAndReset(hash);
         return true;
     }
@@ -69,15 +72,24 @@ internal sealed class AuditRecordHasher
     }
 
     /// <summary>The canonical form of the last <see cref="TryHash"/> call, without the prev-hash prefix (tests).</summary>
-    internal string LastCanonicalText => Encoding.UTF8.GetString(_canonical.WrittenSpan[32..]);
+    internal string LastCanonicalText => Encoding.UTF8.GetString(_canonical, 32, _length - 32);
 
-    private void Append(ReadOnlySpan<byte> bytes) => _canonical.Write(bytes);
+    private void Append(ReadOnlySpan<byte> bytes)
+    {
+        if (_canonical.Length - _length < bytes.Length)
+        {
+            Array.Resize(ref _canonical, Math.Max(_canonical.Length * 2, _length + bytes.Length));
+        }
+
+        bytes.CopyTo(_canonical.AsSpan(_length));
+        _length += bytes.Length;
+    }
 
     private void Number(long value)
     {
-        var span = _canonical.GetSpan(20);
-        Utf8Formatter.TryFormat(value, span, out var written);
-        _canonical.Advance(written);
+        Span<byte> digits = stackalloc byte[20];
+        Utf8Formatter.TryFormat(value, digits, out var written);
+        Append(digits[..written]);
     }
 
     private void String(Field field)

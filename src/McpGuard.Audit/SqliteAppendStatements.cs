@@ -15,12 +15,18 @@ internal sealed class SqliteAppendStatements : IDisposable
 {
     private const int Hex = 64;
 
+    // Records go in sixteen to a statement: one multi-row INSERT runs the statement machinery (step, reset, the
+    // VDBE program's setup and the call into native code) once for sixteen rows. A remainder goes in one by one.
+    private const int RowsPerInsert = 16;
+    private const int ColumnsPerRow = 14;
+
     private readonly sqlite3 _db;
     private readonly sqlite3_stmt _begin;
     private readonly sqlite3_stmt _commit;
     private readonly sqlite3_stmt _head;
     private readonly sqlite3_stmt _tail;
     private readonly sqlite3_stmt _insert;
+    private readonly sqlite3_stmt _insertMany;
     private readonly sqlite3_stmt _setHead;
     private readonly sqlite3_stmt _journalOffset;
     private readonly sqlite3_stmt _setJournalOffset;
@@ -31,6 +37,11 @@ internal sealed class SqliteAppendStatements : IDisposable
     private readonly byte[] _hashHex = new byte[Hex];
     private long _seq;
 
+    // Rows chained but not yet inserted: their encoded bytes (copied: the caller's buffer is reused), sequence and
+    // hashes. Inserted when sixteen are waiting, and before the commit.
+    private readonly PendingRows _pending = new(RowsPerInsert);
+    private readonly (int Start, int Length)[] _fields = new (int, int)[AuditRecordFields.Count];
+
     public SqliteAppendStatements(SqliteConnection connection)
     {
         _db = connection.Handle!;
@@ -38,7 +49,8 @@ internal sealed class SqliteAppendStatements : IDisposable
         _commit = Prepare("COMMIT");
         _head = Prepare("SELECT seq, hash FROM audit_head WHERE id = 1");
         _tail = Prepare("SELECT seq, entry_hash FROM audit_log ORDER BY seq DESC LIMIT 1");
-        _insert = Prepare($"INSERT INTO audit_log ({AuditSchema.Columns}) VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13, ?14)");
+        _insert = Prepare($"INSERT INTO audit_log ({AuditSchema.Columns}) VALUES {Placeholders(1)}");
+        _insertMany = Prepare($"INSERT INTO audit_log ({AuditSchema.Columns}) VALUES {Placeholders(RowsPerInsert)}");
         _setHead = Prepare("INSERT OR REPLACE INTO audit_head (id, seq, hash) VALUES (1, ?1, ?2)");
         _journalOffset = Prepare("SELECT imported FROM audit_journal WHERE name = ?1");
         _setJournalOffset = Prepare("INSERT OR REPLACE INTO audit_journal (name, imported) VALUES (?1, ?2)");
@@ -87,7 +99,7 @@ internal sealed class SqliteAppendStatements : IDisposable
         }
     }
 
-    /// <summary>Chains and inserts one encoded record after the last; throws <see cref="InvalidDataException"/> when it is not a whole record.</summary>
+    /// <summary>Chains one encoded record after the last (inserted by the commit at the latest); throws <see cref="InvalidDataException"/> when it is not a whole record.</summary>
     public void Insert(ReadOnlyMemory<byte> record)
     {
         var seq = _seq + 1;
@@ -97,20 +109,56 @@ internal sealed class SqliteAppendStatements : IDisposable
         }
 
         Convert.TryToHexStringLower(_hash, _hashHex, out _);
-        Check(raw.sqlite3_bind_int64(_insert, 1, seq));
-        for (var field = AuditRecordFields.Field.Time; field <= AuditRecordFields.Field.Details; field++)
-        {
-            // Columns 2..12 are the fields in table order, as the encoder wrote them.
-            var column = (int)field + 2;
-            Check(_hasher.TryGetField(field, out var value) ? raw.sqlite3_bind_text(_insert, column, value) : raw.sqlite3_bind_null(_insert, column));
-        }
-
-        Check(raw.sqlite3_bind_text(_insert, 13, _prevHex));
-        Check(raw.sqlite3_bind_text(_insert, 14, _hashHex));
-        Step(_insert);
+        _pending.Add(record.Span, seq, _prevHex, _hashHex);
         _seq = seq;
         _hash.CopyTo(_prev, 0);
         _hashHex.CopyTo(_prevHex, 0);
+        if (_pending.Count == RowsPerInsert)
+        {
+            InsertPending();
+        }
+    }
+
+    private void InsertPending()
+    {
+        if (_pending.Count == RowsPerInsert)
+        {
+            for (var row = 0; row < RowsPerInsert; row++)
+            {
+                Bind(_insertMany, row * ColumnsPerRow, row);
+            }
+
+            Step(_insertMany);
+        }
+        else
+        {
+            for (var row = 0; row < _pending.Count; row++)
+            {
+                Bind(_insert, 0, row);
+                Step(_insert);
+            }
+        }
+
+        _pending.Clear();
+    }
+
+    /// <summary>Binds pending row <paramref name="row"/> to the columns after <paramref name="offset"/> of <paramref name="statement"/>.</summary>
+    private void Bind(sqlite3_stmt statement, int offset, int row)
+    {
+        var (memory, seq, prevHex, hashHex) = _pending[row];
+        var record = memory.Span;
+        AuditRecordFields.TryParse(record, _fields); // parsed whole by TryHash before it was kept
+        Check(raw.sqlite3_bind_int64(statement, offset + 1, seq));
+        for (var field = 0; field < AuditRecordFields.Count; field++)
+        {
+            // Columns 2..12 are the fields in table order, as the encoder wrote them.
+            var (start, length) = _fields[field];
+            var column = offset + field + 2;
+            Check(length < 0 ? raw.sqlite3_bind_null(statement, column) : raw.sqlite3_bind_text(statement, column, record.Slice(start, length)));
+        }
+
+        Check(raw.sqlite3_bind_text(statement, offset + 13, prevHex.Span));
+        Check(raw.sqlite3_bind_text(statement, offset + 14, hashHex.Span));
     }
 
     /// <summary>How far (bytes) the journal <paramref name="name"/> was imported, or null when it never was.</summary>
@@ -151,6 +199,7 @@ internal sealed class SqliteAppendStatements : IDisposable
     {
         try
         {
+            InsertPending();
             Check(raw.sqlite3_bind_int64(_setHead, 1, _seq));
             Check(raw.sqlite3_bind_text(_setHead, 2, _prevHex));
             Step(_setHead);
@@ -166,6 +215,7 @@ internal sealed class SqliteAppendStatements : IDisposable
     /// <summary>Rolls back an open transaction (after a failure); nothing when none is open.</summary>
     public void Rollback()
     {
+        _pending.Clear();
         if (raw.sqlite3_get_autocommit(_db) == 0)
         {
             raw.sqlite3_exec(_db, "ROLLBACK");
@@ -235,6 +285,9 @@ internal sealed class SqliteAppendStatements : IDisposable
         }
     }
 
+    private static string Placeholders(int rows) => string.Join(", ", Enumerable.Range(0, rows).Select(row =>
+        "(" + string.Join(", ", Enumerable.Range((row * ColumnsPerRow) + 1, ColumnsPerRow).Select(i => "?" + i)) + ")"));
+
     private sqlite3_stmt Prepare(string sql)
     {
         Check(raw.sqlite3_prepare_v2(_db, sql, out var statement));
@@ -243,9 +296,56 @@ internal sealed class SqliteAppendStatements : IDisposable
 
     public void Dispose()
     {
-        foreach (var statement in (ReadOnlySpan<sqlite3_stmt>)[_begin, _commit, _head, _tail, _insert, _setHead, _journalOffset, _setJournalOffset])
+        foreach (var statement in (ReadOnlySpan<sqlite3_stmt>)[_begin, _commit, _head, _tail, _insert, _insertMany, _setHead, _journalOffset, _setJournalOffset])
         {
             statement.Dispose();
+        }
+    }
+}
+
+/// <summary>Chained records waiting for their INSERT: bytes in one reused buffer, with their sequence and hashes.</summary>
+internal sealed class PendingRows(int capacity)
+{
+    private const int Hex = 64;
+
+    private readonly (int Start, int Length, long Seq)[] _rows = new (int, int, long)[capacity];
+    private readonly byte[] _hashes = new byte[capacity * 2 * Hex];
+    private byte[] _bytes = new byte[16 * 1024];
+    private int _used;
+
+    public int Count { get; private set; }
+
+    public (ReadOnlyMemory<byte> Record, long Seq, ReadOnlyMemory<byte> PrevHex, ReadOnlyMemory<byte> HashHex) this[int row]
+    {
+        get
+        {
+            var (start, length, seq) = _rows[row];
+            return (_bytes.AsMemory(start, length), seq, _hashes.AsMemory(row * 2 * Hex, Hex), _hashes.AsMemory((row * 2 * Hex) + Hex, Hex));
+        }
+    }
+
+    public void Add(ReadOnlySpan<byte> record, long seq, ReadOnlySpan<byte> prevHex, ReadOnlySpan<byte> hashHex)
+    {
+        if (_bytes.Length - _used < record.Length)
+        {
+            Array.Resize(ref _bytes, Math.Max(_bytes.Length * 2, _used + record.Length));
+        }
+
+        record.CopyTo(_bytes.AsSpan(_used));
+        _rows[Count] = (_used, record.Length, seq);
+        prevHex.CopyTo(_hashes.AsSpan(Count * 2 * Hex));
+        hashHex.CopyTo(_hashes.AsSpan((Count * 2 * Hex) + Hex));
+        _used += record.Length;
+        Count++;
+    }
+
+    public void Clear()
+    {
+        Count = 0;
+        _used = 0;
+        if (_bytes.Length > 1024 * 1024)
+        {
+            _bytes = new byte[16 * 1024]; // a huge record grew it: give the memory back
         }
     }
 }
