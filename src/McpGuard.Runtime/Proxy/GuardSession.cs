@@ -62,8 +62,9 @@ internal sealed partial class GuardSession
 
     private const int ReadSize = 65536;
 
-    // A struct: stored inline in the dictionary's node, one allocation less per request.
-    private readonly record struct PendingRequest(string Method, string? Tool, long Started, bool FirstToolsPage);
+    // A struct: stored inline in the dictionary's node, one allocation less per request. CallId: the id text the
+    // in-flight registry holds for a tools/call (formatted once, at Begin), null for other requests.
+    private readonly record struct PendingRequest(string Method, string? Tool, long Started, bool FirstToolsPage, string? CallId = null);
 
     private string Server => _options.ServerName;
 
@@ -260,6 +261,7 @@ internal sealed partial class GuardSession
         }
 
         string? tool = null;
+        string? callId = null;
         var firstPage = true;
         if (method == RequestMethods.ToolsCall)
         {
@@ -270,7 +272,8 @@ internal sealed partial class GuardSession
             }
 
             tool = call.Value.Tool;
-            _services.Calls.Begin(new InFlightCall(Server, id.ToString(), tool, call.Value.Arguments, _services.Time.GetUtcNow()));
+            callId = id.ToString();
+            _services.Calls.Begin(new InFlightCall(Server, callId, tool, call.Value.Arguments, _services.Time.GetUtcNow()));
         }
         else if (method == RequestMethods.ToolsList)
         {
@@ -284,7 +287,7 @@ internal sealed partial class GuardSession
         }
 
         // Registered before forwarding: the answer may come back before WriteAsync returns.
-        _clientRequests[id] = new PendingRequest(method, tool, _services.Time.GetTimestamp(), firstPage);
+        _clientRequests[id] = new PendingRequest(method, tool, _services.Time.GetTimestamp(), firstPage, callId);
         await _toServer.WriteAsync(frame, ct);
     }
 
@@ -457,9 +460,9 @@ internal sealed partial class GuardSession
             return;
         }
 
-        if (pending.Tool is not null)
+        if (pending.CallId is { } callId)
         {
-            _services.Calls.End(Server, id.ToString());
+            _services.Calls.End(Server, callId);
         }
 
         var output = frame;
@@ -569,9 +572,9 @@ internal sealed partial class GuardSession
         Warn("rejected a frame from the server: " + reason);
         if (id is { } known && _clientRequests.TryRemove(known, out var pending))
         {
-            if (pending.Tool is not null)
+            if (pending.CallId is { } callId)
             {
-                _services.Calls.End(Server, known.ToString());
+                _services.Calls.End(Server, callId);
             }
 
             await WriteErrorAsync(_toClient, known, GuardErrorCodes.ServerUnavailable, $"McpGuard: the server sent an invalid answer ({reason})", ct);
@@ -660,9 +663,9 @@ internal sealed partial class GuardSession
         {
             if (_clientRequests.TryRemove(id, out var pending))
             {
-                if (pending.Tool is not null)
+                if (pending.CallId is { } callId)
                 {
-                    _services.Calls.End(Server, id.ToString());
+                    _services.Calls.End(Server, callId);
                 }
 
                 _audit.Record("decision", null, pending.Method, id, "error", reason: reason, tool: pending.Tool);
@@ -697,9 +700,9 @@ internal sealed partial class GuardSession
                     continue;
                 }
 
-                if (pending.Tool is not null)
+                if (pending.CallId is { } callId)
                 {
-                    _services.Calls.End(Server, id.ToString());
+                    _services.Calls.End(Server, callId);
                 }
 
                 var reason = $"no answer from the server within {_limits.RequestTimeout.TotalSeconds:0} s";
