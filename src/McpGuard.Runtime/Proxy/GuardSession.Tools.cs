@@ -186,7 +186,7 @@ internal sealed partial class GuardSession
     {
         // The common case (no repeated member, nothing flagged) is proven in one reader pass without a document; any
         // doubt falls through to the full inspection below, which decides and reports exactly as it always did.
-        if (ToolResultPrecheck.IsClean(frame.Span, _limits.MaxJsonDepth, _services.Scanner!, Server))
+        if (FramePrecheck.IsCleanToolResult(frame.Span, _limits.MaxJsonDepth, _services.Scanner!, Server))
         {
             _audit.Record("message", ProxyAudit.ServerToClient, RequestMethods.ToolsCall, id, "allow", tool: tool, bytes: frame.Length);
             return frame;

@@ -293,6 +293,24 @@ internal sealed partial class GuardSession
 
     private async ValueTask<(string Tool, JsonObject? Arguments)?> InspectToolCallAsync(ReadOnlyMemory<byte> frame, JsonRpcId id, CancellationToken ct)
     {
+        // The common request is read in one pass without the strict document (FramePrecheck); anything unusual is read
+        // and refused by the strict path exactly as before.
+        if (!FramePrecheck.TryReadToolCall(frame.Span, _limits.MaxJsonDepth, out var tool, out var argumentsElement))
+        {
+            if (await ReadToolCallStrictAsync(frame, id, ct) is not { } strict)
+            {
+                return null;
+            }
+
+            (tool, argumentsElement) = strict;
+        }
+
+        return await JudgeToolCallAsync(frame, id, tool, argumentsElement, ct);
+    }
+
+    /// <summary>The strict read of a tools/call: refuses repeated members, a missing name, non-object arguments.</summary>
+    private async ValueTask<(string Tool, JsonElement? Arguments)?> ReadToolCallStrictAsync(ReadOnlyMemory<byte> frame, JsonRpcId id, CancellationToken ct)
+    {
         JsonDocument document;
         try
         {
@@ -314,7 +332,6 @@ internal sealed partial class GuardSession
                 return null;
             }
 
-            var tool = nameElement.GetString()!;
             JsonElement? arguments = p.TryGetProperty("arguments", out var a) ? a : null;
             if (arguments is { ValueKind: not (JsonValueKind.Object or JsonValueKind.Null) })
             {
@@ -322,38 +339,45 @@ internal sealed partial class GuardSession
                 return null;
             }
 
-            var decision = PolicyEvaluator.EvaluateCall(_options.Policy, tool, arguments);
-            if (decision.Forward)
-            {
-                var pinProblem = await CheckPinAsync(tool, ct);
-                if (pinProblem is not null)
-                {
-                    decision = pinProblem;
-                }
-            }
-
             // One clone, independent of the frame's buffer: the audit writes it as is, the egress inspector reads it as
             // a JsonObject (built lazily, only when an outbound request needs it).
-            JsonElement? argumentsElement = arguments is { ValueKind: JsonValueKind.Object } obj ? obj.Clone() : null;
-            var argumentsNode = argumentsElement is { } cloned ? JsonObject.Create(cloned) : null;
-            if (!decision.Forward)
-            {
-                _audit.Record("tool-call", ProxyAudit.ClientToServer, RequestMethods.ToolsCall, id, "block",
-                    reason: decision.Reason, rule: decision.Rule, tool: tool, bytes: frame.Length, arguments: argumentsElement);
-                Warn($"blocked call to tool '{tool}': {decision.Reason}");
-                await WriteErrorAsync(_toClient, id, GuardErrorCodes.Blocked, $"McpGuard blocked this call ({decision.Rule?.Id}): {decision.Reason}", ct);
-                return null;
-            }
-
-            if (decision.IsAlert)
-            {
-                Warn($"alert on call to tool '{tool}': {decision.Reason}");
-            }
-
-            _audit.Record("tool-call", ProxyAudit.ClientToServer, RequestMethods.ToolsCall, id, decision.IsAlert ? "alert" : "allow",
-                reason: decision.Reason, rule: decision.Rule, tool: tool, bytes: frame.Length, arguments: argumentsElement);
-            return (tool, argumentsNode);
+            return (nameElement.GetString()!, arguments is { ValueKind: JsonValueKind.Object } obj ? obj.Clone() : null);
         }
+    }
+
+    /// <summary>Policy and pin checks of a read tools/call; audits it and refuses it (null) or returns what to register.</summary>
+    private async ValueTask<(string Tool, JsonObject? Arguments)?> JudgeToolCallAsync(ReadOnlyMemory<byte> frame, JsonRpcId id, string tool, JsonElement? argumentsElement, CancellationToken ct)
+    {
+        var decision = PolicyEvaluator.EvaluateCall(_options.Policy, tool, argumentsElement);
+        if (decision.Forward)
+        {
+            var pinProblem = await CheckPinAsync(tool, ct);
+            if (pinProblem is not null)
+            {
+                decision = pinProblem;
+            }
+        }
+
+        // The arguments are a copy independent of the frame's buffer: the audit writes it as is, the egress inspector
+        // reads it as a JsonObject (built lazily, only when an outbound request needs it).
+        var argumentsNode = argumentsElement is { } copy ? JsonObject.Create(copy) : null;
+        if (!decision.Forward)
+        {
+            _audit.Record("tool-call", ProxyAudit.ClientToServer, RequestMethods.ToolsCall, id, "block",
+                reason: decision.Reason, rule: decision.Rule, tool: tool, bytes: frame.Length, arguments: argumentsElement);
+            Warn($"blocked call to tool '{tool}': {decision.Reason}");
+            await WriteErrorAsync(_toClient, id, GuardErrorCodes.Blocked, $"McpGuard blocked this call ({decision.Rule?.Id}): {decision.Reason}", ct);
+            return null;
+        }
+
+        if (decision.IsAlert)
+        {
+            Warn($"alert on call to tool '{tool}': {decision.Reason}");
+        }
+
+        _audit.Record("tool-call", ProxyAudit.ClientToServer, RequestMethods.ToolsCall, id, decision.IsAlert ? "alert" : "allow",
+            reason: decision.Reason, rule: decision.Rule, tool: tool, bytes: frame.Length, arguments: argumentsElement);
+        return (tool, argumentsNode);
     }
 
     private async ValueTask<PolicyDecision?> CheckPinAsync(string tool, CancellationToken ct)

@@ -1,18 +1,19 @@
 using System.Buffers;
+using System.Diagnostics.CodeAnalysis;
 using System.Text.Json;
 using McpGuard.Core.Tools;
 
 namespace McpGuard.Runtime.Proxy;
 
 /// <summary>
-/// One forward-only pass over a tools/call answer that proves the common case cheaply: no member name repeated in any
-/// object and no finding in any text the full inspection scans (content items' <c>text</c> and <c>resource.text</c>,
-/// every string under <c>structuredContent</c>). It builds no document and no strings. Any doubt answers false —
-/// an escaped or repeated member name, a very wide or deep object, malformed JSON, a string it cannot decode, any
-/// finding — and the caller then runs the full inspection (strict <see cref="JsonDocument"/>, findings with paths,
-/// strip), which decides exactly as before. So this pass can only skip work, never change a verdict.
+/// One forward-only pass over an inspected frame (a tools/call request or its answer) that handles the common case
+/// without the strict <see cref="JsonDocument"/>: it proves that no member name repeats in any object (what the strict
+/// parse refuses) and reads or checks what the proxy needs. Any doubt — an escaped or repeated member name, a very
+/// wide or deep object, malformed JSON, a string it cannot decode, anything unusual in the parts it reads — answers
+/// "no", and the caller runs its full inspection (strict document, exact errors and findings), which decides exactly
+/// as before. So this pass can only skip work, never change a verdict.
 /// </summary>
-internal static class ToolResultPrecheck
+internal static class FramePrecheck
 {
     /// <summary>Members per object compared pairwise here; a wider object goes to the full inspection.</summary>
     private const int MaxMembers = 32;
@@ -36,27 +37,71 @@ internal static class ToolResultPrecheck
         Resource,
         Text,
         AllStrings,
+        CallRoot,
+        CallParams,
+        CallName,
+        CallArguments,
     }
 
-    /// <summary>True when <paramref name="frame"/> (a complete, UTF-8-valid JSON-RPC response) is certainly clean.</summary>
-    public static bool IsClean(ReadOnlySpan<byte> frame, int maxDepth, IToolDescriptionScanner scanner, string server)
+    /// <summary>
+    /// True when <paramref name="frame"/> (a complete, UTF-8-valid tools/call answer) is certainly clean: no repeated
+    /// member and no finding in any text the full inspection scans (content items' <c>text</c> and
+    /// <c>resource.text</c>, every string under <c>structuredContent</c>).
+    /// </summary>
+    public static bool IsCleanToolResult(ReadOnlySpan<byte> frame, int maxDepth, IToolDescriptionScanner scanner, string server)
     {
         var state = new State(frame, scanner, server);
         try
         {
+            return Walk(frame, maxDepth, Mode.Root, ref state);
+        }
+        finally
+        {
+            state.ReturnBuffer();
+        }
+    }
+
+    /// <summary>
+    /// Reads a tools/call request (complete, UTF-8-valid) with no repeated member anywhere, whose <c>params</c> is an
+    /// object with a string <c>name</c> and an <c>arguments</c> object, null or nothing. <paramref name="arguments"/> is
+    /// an independent copy of an arguments object (null otherwise), as the strict path's clone. False: anything else,
+    /// for the strict path to refuse or read.
+    /// </summary>
+    public static bool TryReadToolCall(ReadOnlySpan<byte> frame, int maxDepth, [NotNullWhen(true)] out string? tool, out JsonElement? arguments)
+    {
+        var state = new State(frame, scanner: null, server: "");
+        tool = null;
+        arguments = null;
+        if (!Walk(frame, maxDepth, Mode.CallRoot, ref state) || state.Name is null || state.ArgumentsKind is not (JsonTokenType.None or JsonTokenType.Null or JsonTokenType.StartObject))
+        {
+            return false;
+        }
+
+        if (state.ArgumentsKind == JsonTokenType.StartObject)
+        {
+            // ParseValue copies the bytes into a document of its own (the frame's buffer is reused after this frame).
+            // Repeated members were refused above, so the copy needs no second check.
+            var reader = new Utf8JsonReader(frame[state.ArgumentsStart..state.ArgumentsEnd], new JsonReaderOptions { MaxDepth = maxDepth });
+            arguments = JsonElement.ParseValue(ref reader);
+        }
+
+        tool = state.Name;
+        return true;
+    }
+
+    private static bool Walk(ReadOnlySpan<byte> frame, int maxDepth, Mode root, ref State state)
+    {
+        try
+        {
             var reader = new Utf8JsonReader(frame, new JsonReaderOptions { MaxDepth = maxDepth });
             return reader.Read() && reader.TokenType == JsonTokenType.StartObject
-                && Object(ref reader, ref state, Mode.Root, depth: 1)
+                && Object(ref reader, ref state, root, depth: 1)
                 && !reader.Read();
         }
         catch (Exception ex) when (ex is JsonException or InvalidOperationException or ArgumentException)
         {
             // Malformed, too deep, an undecodable escape: the full inspection reports it.
             return false;
-        }
-        finally
-        {
-            state.ReturnBuffer();
         }
     }
 
@@ -122,9 +167,16 @@ internal static class ToolResultPrecheck
     }
 
     /// <summary>The value at the reader's current token, expected to be of <paramref name="mode"/>'s kind (else plain).</summary>
-    private static bool Value(ref Utf8JsonReader reader, ref State state, Mode mode, int depth) => reader.TokenType switch
+    private static bool Value(ref Utf8JsonReader reader, ref State state, Mode mode, int depth) => mode switch
     {
-        JsonTokenType.StartObject => Object(ref reader, ref state, mode is Mode.Result or Mode.ContentItem or Mode.Resource or Mode.AllStrings ? mode : Mode.Plain, depth + 1),
+        Mode.CallName => state.ReadName(ref reader),
+        Mode.CallArguments => state.ReadArguments(ref reader, depth),
+        _ => PlainValue(ref reader, ref state, mode, depth),
+    };
+
+    private static bool PlainValue(ref Utf8JsonReader reader, ref State state, Mode mode, int depth) => reader.TokenType switch
+    {
+        JsonTokenType.StartObject => Object(ref reader, ref state, mode is Mode.Result or Mode.ContentItem or Mode.Resource or Mode.AllStrings or Mode.CallParams ? mode : Mode.Plain, depth + 1),
         JsonTokenType.StartArray => Array(ref reader, ref state, mode switch
         {
             Mode.ContentArray => Mode.ContentItem,
@@ -149,13 +201,44 @@ internal static class ToolResultPrecheck
         Mode.ContentItem when name.SequenceEqual("resource"u8) => Mode.Resource,
         Mode.Resource when name.SequenceEqual("text"u8) => Mode.Text,
         Mode.AllStrings => Mode.AllStrings,
+        Mode.CallRoot when name.SequenceEqual("params"u8) => Mode.CallParams,
+        Mode.CallParams when name.SequenceEqual("name"u8) => Mode.CallName,
+        Mode.CallParams when name.SequenceEqual("arguments"u8) => Mode.CallArguments,
         _ => Mode.Plain,
     };
 
-    private ref struct State(ReadOnlySpan<byte> frame, IToolDescriptionScanner scanner, string server)
+    private ref struct State(ReadOnlySpan<byte> frame, IToolDescriptionScanner? scanner, string server)
     {
         public readonly ReadOnlySpan<byte> Frame = frame;
         private char[]? _rented;
+
+        /// <summary>A tools/call's params.name when it is a string.</summary>
+        public string? Name;
+
+        /// <summary>The first token of params.arguments (None: absent) and its bytes.</summary>
+        public JsonTokenType ArgumentsKind;
+        public int ArgumentsStart;
+        public int ArgumentsEnd;
+
+        public bool ReadName(ref Utf8JsonReader reader)
+        {
+            // Not a string: the strict path says what is wrong.
+            Name = reader.TokenType == JsonTokenType.String ? reader.GetString() : null;
+            return Name is not null;
+        }
+
+        public bool ReadArguments(ref Utf8JsonReader reader, int depth)
+        {
+            ArgumentsKind = reader.TokenType;
+            ArgumentsStart = (int)reader.TokenStartIndex;
+            if (!PlainValue(ref reader, ref this, Mode.Plain, depth))
+            {
+                return false;
+            }
+
+            ArgumentsEnd = (int)reader.BytesConsumed;
+            return true;
+        }
 
         /// <summary>Decodes the string at the reader (no string allocated) and scans it as tool output.</summary>
         public bool ScanIsClean(ref Utf8JsonReader reader)
@@ -171,7 +254,7 @@ internal static class ToolResultPrecheck
             var length = reader.CopyString(buffer);
 
             // The context names nothing: a text with findings is scanned again by the full inspection, which reports it.
-            return scanner.ScanText(buffer[..length], "tool result", server).Count == 0;
+            return scanner!.ScanText(buffer[..length], "tool result", server).Count == 0;
         }
 
         private Span<char> Rent(int length)
