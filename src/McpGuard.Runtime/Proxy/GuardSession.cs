@@ -295,7 +295,7 @@ internal sealed partial class GuardSession
     {
         // The common request is read in one pass without the strict document (FramePrecheck); anything unusual is read
         // and refused by the strict path exactly as before.
-        if (!FramePrecheck.TryReadToolCall(frame.Span, _limits.MaxJsonDepth, out var tool, out var argumentsElement))
+        if (!FramePrecheck.TryReadToolCall(frame, _limits.MaxJsonDepth, out var tool, out var argumentsElement))
         {
             if (await ReadToolCallStrictAsync(frame, id, ct) is not { } strict)
             {
