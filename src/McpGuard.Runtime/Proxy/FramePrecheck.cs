@@ -30,7 +30,7 @@ internal static class FramePrecheck
     private enum Mode
     {
         Plain,
-        Root,
+        ResultRoot,
         Result,
         ContentArray,
         ContentItem,
@@ -53,7 +53,7 @@ internal static class FramePrecheck
         var state = new State(frame, scanner, server);
         try
         {
-            return Walk(frame, maxDepth, Mode.Root, ref state);
+            return Walk(frame, maxDepth, Mode.ResultRoot, ref state);
         }
         finally
         {
@@ -195,7 +195,7 @@ internal static class FramePrecheck
     /// </summary>
     private static Mode ChildMode(Mode parent, ReadOnlySpan<byte> name) => parent switch
     {
-        Mode.Root when name.SequenceEqual("result"u8) => Mode.Result,
+        Mode.ResultRoot when name.SequenceEqual("result"u8) => Mode.Result,
         Mode.Result when name.SequenceEqual("content"u8) => Mode.ContentArray,
         Mode.Result when name.SequenceEqual("structuredContent"u8) => Mode.AllStrings,
         Mode.ContentItem when name.SequenceEqual("text"u8) => Mode.Text,

@@ -27,6 +27,9 @@ public sealed class ToolDescriptionScanner : IToolDescriptionScanner
         _limits = limits;
     }
 
+    /// <summary>Texts up to this length are checked against the union of all triggers first (see ScanSegment).</summary>
+    private const int UnionPrefilterMaxChars = 512;
+
     /// <inheritdoc />
     public IReadOnlyList<Finding> Scan(ToolDefinition tool, string? server = null)
     {
@@ -150,9 +153,13 @@ public sealed class ToolDescriptionScanner : IToolDescriptionScanner
             // Span-based from here: a tool result of megabytes is scanned in the caller's (pooled) buffer, not a copy.
             var normalised = invisible.Any ? InvisibleText.Normalise(raw, invisible).ToString() : null;
             var text = normalised is null ? raw : normalised.AsSpan();
-            // One search for every trigger first: most text (a typical tool result) has none, and then no phrase with
-            // triggers can match, so their regexes and their own trigger searches are skipped together.
-            var triggered = TextPatterns.AnyPhraseTrigger.MayMatch(text);
+            // Short text: one search for every trigger first; most short text (a typical tool result) has none, and
+            // then no phrase with triggers can match, so their regexes and their own trigger searches are skipped
+            // together (on short text each search costs mostly its fixed set-up). Long text goes straight to each
+            // phrase's own search: over the union of ~80 words the vectorised search meets so many near-candidates
+            // in ordinary text (1 MiB of hex digits: a third of the proxy's time) that it cost more than the
+            // per-phrase searches it was meant to save.
+            var triggered = text.Length > UnionPrefilterMaxChars || TextPatterns.AnyPhraseTrigger.MayMatch(text);
             if (triggered)
             {
                 Phrase(TextPatterns.HiddenTag, ToolDescriptionRules.HiddenInstructionTag, "an instruction block addressed to the model", field, text, sink);
