@@ -73,4 +73,20 @@ public sealed class InFlightCallRegistryTests
         Assert.Equal("new", call.Tool);
         Assert.Null(call.Ended);
     }
+
+    [Fact]
+    public void Snapshot_EndedCall_CarriesTheTimeItEnded()
+    {
+        var time = new FakeTimeProvider(DateTimeOffset.Parse("2026-01-01T00:00:00Z", System.Globalization.CultureInfo.InvariantCulture));
+        var registry = new InFlightCallRegistry(time) { GracePeriod = TimeSpan.FromSeconds(2) };
+        var started = time.GetUtcNow();
+        registry.Begin(new InFlightCall("s", "1", "send", null, started));
+        time.Advance(TimeSpan.FromMilliseconds(700));
+        registry.End("s", "1");
+        time.Advance(TimeSpan.FromMilliseconds(500));
+
+        var call = Assert.Single(registry.Snapshot("s"));
+        Assert.Equal(started, call.Started);
+        Assert.Equal(started.AddMilliseconds(700), call.Ended);
+    }
 }

@@ -37,7 +37,9 @@ public sealed class InFlightCallRegistry(TimeProvider? timeProvider = null) : II
 {
     private readonly TimeProvider _time = timeProvider ?? TimeProvider.System;
     private readonly ConcurrentDictionary<(string Server, string RequestId), InFlightCall> _calls = new();
-    private readonly Queue<InFlightCall> _ended = new();
+    // Ended calls with the time they ended; the record is copied with Ended set only when a snapshot shows it (egress,
+    // rare), not once per call.
+    private readonly Queue<(InFlightCall Call, DateTimeOffset Ended)> _ended = new();
     private readonly Lock _endedGate = new();
 
     /// <summary>2 s: long enough for an asynchronous send after the reply, short enough not to cover the next idle period.</summary>
@@ -75,7 +77,7 @@ public sealed class InFlightCallRegistry(TimeProvider? timeProvider = null) : II
         var now = _time.GetUtcNow();
         lock (_endedGate)
         {
-            _ended.Enqueue(call with { Ended = now });
+            _ended.Enqueue((call, now));
             DropExpired(now);
         }
     }
@@ -94,11 +96,11 @@ public sealed class InFlightCallRegistry(TimeProvider? timeProvider = null) : II
         lock (_endedGate)
         {
             DropExpired(_time.GetUtcNow());
-            foreach (var call in _ended)
+            foreach (var (call, ended) in _ended)
             {
                 if (call.Server == server)
                 {
-                    result.Add(call);
+                    result.Add(call with { Ended = ended });
                 }
             }
         }

@@ -184,6 +184,14 @@ internal sealed partial class GuardSession
     /// </summary>
     private async ValueTask<ReadOnlyMemory<byte>?> InspectToolResultAsync(ReadOnlyMemory<byte> frame, JsonRpcId id, string tool, CancellationToken ct)
     {
+        // The common case (no repeated member, nothing flagged) is proven in one reader pass without a document; any
+        // doubt falls through to the full inspection below, which decides and reports exactly as it always did.
+        if (FramePrecheck.IsCleanToolResult(frame.Span, _limits.MaxJsonDepth, _services.Scanner!, Server))
+        {
+            _audit.Record("message", ProxyAudit.ServerToClient, RequestMethods.ToolsCall, id, "allow", tool: tool, bytes: frame.Length);
+            return frame;
+        }
+
         if (await ParseAnswerAsync(frame, id, "tool result", ct) is not { } document)
         {
             return null;

@@ -62,8 +62,9 @@ internal sealed partial class GuardSession
 
     private const int ReadSize = 65536;
 
-    // A struct: stored inline in the dictionary's node, one allocation less per request.
-    private readonly record struct PendingRequest(string Method, string? Tool, long Started, bool FirstToolsPage);
+    // A struct: stored inline in the dictionary's node, one allocation less per request. CallId: the id text the
+    // in-flight registry holds for a tools/call (formatted once, at Begin), null for other requests.
+    private readonly record struct PendingRequest(string Method, string? Tool, long Started, bool FirstToolsPage, string? CallId = null);
 
     private string Server => _options.ServerName;
 
@@ -260,6 +261,7 @@ internal sealed partial class GuardSession
         }
 
         string? tool = null;
+        string? callId = null;
         var firstPage = true;
         if (method == RequestMethods.ToolsCall)
         {
@@ -270,7 +272,8 @@ internal sealed partial class GuardSession
             }
 
             tool = call.Value.Tool;
-            _services.Calls.Begin(new InFlightCall(Server, id.ToString(), tool, call.Value.Arguments, _services.Time.GetUtcNow()));
+            callId = id.ToString();
+            _services.Calls.Begin(new InFlightCall(Server, callId, tool, call.Value.Arguments, _services.Time.GetUtcNow()));
         }
         else if (method == RequestMethods.ToolsList)
         {
@@ -284,11 +287,29 @@ internal sealed partial class GuardSession
         }
 
         // Registered before forwarding: the answer may come back before WriteAsync returns.
-        _clientRequests[id] = new PendingRequest(method, tool, _services.Time.GetTimestamp(), firstPage);
+        _clientRequests[id] = new PendingRequest(method, tool, _services.Time.GetTimestamp(), firstPage, callId);
         await _toServer.WriteAsync(frame, ct);
     }
 
     private async ValueTask<(string Tool, JsonObject? Arguments)?> InspectToolCallAsync(ReadOnlyMemory<byte> frame, JsonRpcId id, CancellationToken ct)
+    {
+        // The common request is read in one pass without the strict document (FramePrecheck); anything unusual is read
+        // and refused by the strict path exactly as before.
+        if (!FramePrecheck.TryReadToolCall(frame, _limits.MaxJsonDepth, out var tool, out var argumentsElement))
+        {
+            if (await ReadToolCallStrictAsync(frame, id, ct) is not { } strict)
+            {
+                return null;
+            }
+
+            (tool, argumentsElement) = strict;
+        }
+
+        return await JudgeToolCallAsync(frame, id, tool, argumentsElement, ct);
+    }
+
+    /// <summary>The strict read of a tools/call: refuses repeated members, a missing name, non-object arguments.</summary>
+    private async ValueTask<(string Tool, JsonElement? Arguments)?> ReadToolCallStrictAsync(ReadOnlyMemory<byte> frame, JsonRpcId id, CancellationToken ct)
     {
         JsonDocument document;
         try
@@ -311,7 +332,6 @@ internal sealed partial class GuardSession
                 return null;
             }
 
-            var tool = nameElement.GetString()!;
             JsonElement? arguments = p.TryGetProperty("arguments", out var a) ? a : null;
             if (arguments is { ValueKind: not (JsonValueKind.Object or JsonValueKind.Null) })
             {
@@ -319,38 +339,45 @@ internal sealed partial class GuardSession
                 return null;
             }
 
-            var decision = PolicyEvaluator.EvaluateCall(_options.Policy, tool, arguments);
-            if (decision.Forward)
-            {
-                var pinProblem = await CheckPinAsync(tool, ct);
-                if (pinProblem is not null)
-                {
-                    decision = pinProblem;
-                }
-            }
-
             // One clone, independent of the frame's buffer: the audit writes it as is, the egress inspector reads it as
             // a JsonObject (built lazily, only when an outbound request needs it).
-            JsonElement? argumentsElement = arguments is { ValueKind: JsonValueKind.Object } obj ? obj.Clone() : null;
-            var argumentsNode = argumentsElement is { } cloned ? JsonObject.Create(cloned) : null;
-            if (!decision.Forward)
-            {
-                _audit.Record("tool-call", ProxyAudit.ClientToServer, RequestMethods.ToolsCall, id, "block",
-                    reason: decision.Reason, rule: decision.Rule, tool: tool, bytes: frame.Length, arguments: argumentsElement);
-                Warn($"blocked call to tool '{tool}': {decision.Reason}");
-                await WriteErrorAsync(_toClient, id, GuardErrorCodes.Blocked, $"McpGuard blocked this call ({decision.Rule?.Id}): {decision.Reason}", ct);
-                return null;
-            }
-
-            if (decision.IsAlert)
-            {
-                Warn($"alert on call to tool '{tool}': {decision.Reason}");
-            }
-
-            _audit.Record("tool-call", ProxyAudit.ClientToServer, RequestMethods.ToolsCall, id, decision.IsAlert ? "alert" : "allow",
-                reason: decision.Reason, rule: decision.Rule, tool: tool, bytes: frame.Length, arguments: argumentsElement);
-            return (tool, argumentsNode);
+            return (nameElement.GetString()!, arguments is { ValueKind: JsonValueKind.Object } obj ? obj.Clone() : null);
         }
+    }
+
+    /// <summary>Policy and pin checks of a read tools/call; audits it and refuses it (null) or returns what to register.</summary>
+    private async ValueTask<(string Tool, JsonObject? Arguments)?> JudgeToolCallAsync(ReadOnlyMemory<byte> frame, JsonRpcId id, string tool, JsonElement? argumentsElement, CancellationToken ct)
+    {
+        var decision = PolicyEvaluator.EvaluateCall(_options.Policy, tool, argumentsElement);
+        if (decision.Forward)
+        {
+            var pinProblem = await CheckPinAsync(tool, ct);
+            if (pinProblem is not null)
+            {
+                decision = pinProblem;
+            }
+        }
+
+        // The arguments are a copy independent of the frame's buffer: the audit writes it as is, the egress inspector
+        // reads it as a JsonObject (built lazily, only when an outbound request needs it).
+        var argumentsNode = argumentsElement is { } copy ? JsonObject.Create(copy) : null;
+        if (!decision.Forward)
+        {
+            _audit.Record("tool-call", ProxyAudit.ClientToServer, RequestMethods.ToolsCall, id, "block",
+                reason: decision.Reason, rule: decision.Rule, tool: tool, bytes: frame.Length, arguments: argumentsElement);
+            Warn($"blocked call to tool '{tool}': {decision.Reason}");
+            await WriteErrorAsync(_toClient, id, GuardErrorCodes.Blocked, $"McpGuard blocked this call ({decision.Rule?.Id}): {decision.Reason}", ct);
+            return null;
+        }
+
+        if (decision.IsAlert)
+        {
+            Warn($"alert on call to tool '{tool}': {decision.Reason}");
+        }
+
+        _audit.Record("tool-call", ProxyAudit.ClientToServer, RequestMethods.ToolsCall, id, decision.IsAlert ? "alert" : "allow",
+            reason: decision.Reason, rule: decision.Rule, tool: tool, bytes: frame.Length, arguments: argumentsElement);
+        return (tool, argumentsNode);
     }
 
     private async ValueTask<PolicyDecision?> CheckPinAsync(string tool, CancellationToken ct)
@@ -457,9 +484,9 @@ internal sealed partial class GuardSession
             return;
         }
 
-        if (pending.Tool is not null)
+        if (pending.CallId is { } callId)
         {
-            _services.Calls.End(Server, id.ToString());
+            _services.Calls.End(Server, callId);
         }
 
         var output = frame;
@@ -569,9 +596,9 @@ internal sealed partial class GuardSession
         Warn("rejected a frame from the server: " + reason);
         if (id is { } known && _clientRequests.TryRemove(known, out var pending))
         {
-            if (pending.Tool is not null)
+            if (pending.CallId is { } callId)
             {
-                _services.Calls.End(Server, known.ToString());
+                _services.Calls.End(Server, callId);
             }
 
             await WriteErrorAsync(_toClient, known, GuardErrorCodes.ServerUnavailable, $"McpGuard: the server sent an invalid answer ({reason})", ct);
@@ -660,9 +687,9 @@ internal sealed partial class GuardSession
         {
             if (_clientRequests.TryRemove(id, out var pending))
             {
-                if (pending.Tool is not null)
+                if (pending.CallId is { } callId)
                 {
-                    _services.Calls.End(Server, id.ToString());
+                    _services.Calls.End(Server, callId);
                 }
 
                 _audit.Record("decision", null, pending.Method, id, "error", reason: reason, tool: pending.Tool);
@@ -697,9 +724,9 @@ internal sealed partial class GuardSession
                     continue;
                 }
 
-                if (pending.Tool is not null)
+                if (pending.CallId is { } callId)
                 {
-                    _services.Calls.End(Server, id.ToString());
+                    _services.Calls.End(Server, callId);
                 }
 
                 var reason = $"no answer from the server within {_limits.RequestTimeout.TotalSeconds:0} s";

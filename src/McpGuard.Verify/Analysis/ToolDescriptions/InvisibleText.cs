@@ -53,6 +53,9 @@ internal static class InvisibleText
         };
     }
 
+    // Shared: a clean text (the common case) allocates no result.
+    private static readonly Scan Clean = new(-1, -1, -1, null, 0);
+
     public static Scan Find(ReadOnlySpan<char> text)
     {
         int tag = -1, bidi = -1, zw = -1, count = 0;
@@ -63,7 +66,7 @@ internal static class InvisibleText
         var index = text.IndexOfAnyExceptInRange('\u0000', '\u00AC');
         if (index < 0)
         {
-            return new Scan(tag, bidi, zw, null, count);
+            return Clean;
         }
 
         var previous = index > 0 ? new Rune(text[index - 1]) : default;

@@ -33,6 +33,14 @@ internal static partial class TextPatterns
     public static Phrase MaliciousCapability { get; } = new(MaliciousCapabilityRegex(), null);
     public static Phrase MaliciousCapabilityMore { get; } = new(MaliciousCapabilityMoreRegex(), null);
 
+    /// <summary>
+    /// Every trigger of the phrases that have one (declared after them: static initialisers run in order). Text without
+    /// any of them cannot match any of those phrases, so one search over it replaces one search per phrase: a tool
+    /// result is mostly such text, and the per-phrase searches were most of the scan's cost per result in the proxy.
+    /// </summary>
+    public static TriggerSet AnyPhraseTrigger { get; } = new([HiddenTag, PromptOverride, ConcealFromUser, StrongSensitiveFile, WeakSensitiveFile,
+        Shadowing, OtherToolDirective, InjectedRecipient, Coercive, EmbeddedCommand]);
+
     // Pseudo-markup addressed to the model: <IMPORTANT>, <instructions>, <system>, [INST], <|im_start|>.
     [GeneratedRegex(@"<\s*/?\s*(important|instructions?|system|secret|hidden|admin|critical|system[_-]?prompt|(ai|assistant|model|llm)[_-]?(instructions?|note))\s*>|\[\s*(system|inst|important)\s*\]|<<\s*sys\s*>>|<\|\s*(im_start|im_end|system|endoftext)\s*\|>", Options, TimeoutMs)]
     private static partial Regex HiddenTagRegex();
@@ -89,6 +97,9 @@ internal sealed class Phrase(Regex regex, string[]? triggers)
 {
     private readonly SearchValues<string>? _triggers = triggers is null ? null : SearchValues.Create(triggers, StringComparison.OrdinalIgnoreCase);
 
+    /// <summary>The trigger words (null: the regex always runs).</summary>
+    public IReadOnlyList<string>? Triggers => triggers;
+
     public SizeGuardedRegex Regex { get; } = new(regex);
 
     public Match Match(string text) => MayMatch(text) ? Regex.For(text).Match(text) : System.Text.RegularExpressions.Match.Empty;
@@ -121,4 +132,31 @@ internal sealed class Phrase(Regex regex, string[]? triggers)
         MayMatch(text) ? Regex.For(text.Length).EnumerateMatches(text) : Regex.Backtracking.EnumerateMatches(ReadOnlySpan<char>.Empty);
 
     private bool MayMatch(ReadOnlySpan<char> text) => _triggers is null || text.IndexOfAny(_triggers) >= 0;
+}
+
+/// <summary>
+/// The union of several phrases' triggers, searched case-insensitively in at most two vectorised passes: one for the
+/// single-character triggers, one for the words (a set mixing both lengths would fall back to a slower search).
+/// </summary>
+internal sealed class TriggerSet
+{
+    private readonly SearchValues<char> _chars;
+    private readonly SearchValues<string> _words;
+
+    public TriggerSet(IEnumerable<Phrase> phrases)
+    {
+        var all = phrases.SelectMany(p => p.Triggers ?? throw new ArgumentException("a phrase without triggers always runs; it cannot be in a trigger set"))
+            .Distinct(StringComparer.OrdinalIgnoreCase).ToList();
+
+        // Only non-letters are single characters here ("<", "[", "@"): no case variants to add.
+        _chars = SearchValues.Create([.. all.Where(t => t.Length == 1).Select(t => t[0])]);
+        _words = SearchValues.Create([.. all.Where(t => t.Length > 1)], StringComparison.OrdinalIgnoreCase);
+        if (all.Any(t => t.Length == 1 && char.IsLetter(t[0])))
+        {
+            throw new ArgumentException("single-letter triggers are matched case-sensitively here; use a word");
+        }
+    }
+
+    /// <summary>False only when <paramref name="text"/> holds none of the triggers (then none of the phrases can match).</summary>
+    public bool MayMatch(ReadOnlySpan<char> text) => text.IndexOfAny(_chars) >= 0 || text.IndexOfAny(_words) >= 0;
 }

@@ -27,6 +27,9 @@ public sealed class ToolDescriptionScanner : IToolDescriptionScanner
         _limits = limits;
     }
 
+    /// <summary>Texts up to this length are checked against the union of all triggers first (see ScanSegment).</summary>
+    private const int UnionPrefilterMaxChars = 512;
+
     /// <inheritdoc />
     public IReadOnlyList<Finding> Scan(ToolDefinition tool, string? server = null)
     {
@@ -150,21 +153,31 @@ public sealed class ToolDescriptionScanner : IToolDescriptionScanner
             // Span-based from here: a tool result of megabytes is scanned in the caller's (pooled) buffer, not a copy.
             var normalised = invisible.Any ? InvisibleText.Normalise(raw, invisible).ToString() : null;
             var text = normalised is null ? raw : normalised.AsSpan();
-            Phrase(TextPatterns.HiddenTag, ToolDescriptionRules.HiddenInstructionTag, "an instruction block addressed to the model", field, text, sink);
-            Phrase(TextPatterns.PromptOverride, ToolDescriptionRules.PromptOverride, "an attempt to override the model's instructions", field, text, sink);
-            Phrase(TextPatterns.ConcealFromUser, ToolDescriptionRules.ConcealFromUser, "an instruction to hide something from the user", field, text, sink);
-            if (!Phrase(TextPatterns.StrongSensitiveFile, ToolDescriptionRules.SensitiveFileRead, "an instruction to read keys or credential files", field, text, sink))
+            // Short text: one search for every trigger first; most short text (a typical tool result) has none, and
+            // then no phrase with triggers can match, so their regexes and their own trigger searches are skipped
+            // together (on short text each search costs mostly its fixed set-up). Long text goes straight to each
+            // phrase's own search: over the union of ~80 words the vectorised search meets so many near-candidates
+            // in ordinary text (1 MiB of hex digits: a third of the proxy's time) that it cost more than the
+            // per-phrase searches it was meant to save.
+            var triggered = text.Length > UnionPrefilterMaxChars || TextPatterns.AnyPhraseTrigger.MayMatch(text);
+            if (triggered)
             {
-                Phrase(TextPatterns.WeakSensitiveFile, ToolDescriptionRules.SensitiveFileRead, "an instruction to pass secrets or credential files along", field, text, sink);
-            }
+                Phrase(TextPatterns.HiddenTag, ToolDescriptionRules.HiddenInstructionTag, "an instruction block addressed to the model", field, text, sink);
+                Phrase(TextPatterns.PromptOverride, ToolDescriptionRules.PromptOverride, "an attempt to override the model's instructions", field, text, sink);
+                Phrase(TextPatterns.ConcealFromUser, ToolDescriptionRules.ConcealFromUser, "an instruction to hide something from the user", field, text, sink);
+                if (!Phrase(TextPatterns.StrongSensitiveFile, ToolDescriptionRules.SensitiveFileRead, "an instruction to read keys or credential files", field, text, sink))
+                {
+                    Phrase(TextPatterns.WeakSensitiveFile, ToolDescriptionRules.SensitiveFileRead, "an instruction to pass secrets or credential files along", field, text, sink);
+                }
 
-            if (!Phrase(TextPatterns.Shadowing, ToolDescriptionRules.ToolShadowing, "orders about other tools", field, text, sink))
-            {
-                OtherToolDirective(field, text, ownName, sink);
-            }
+                if (!Phrase(TextPatterns.Shadowing, ToolDescriptionRules.ToolShadowing, "orders about other tools", field, text, sink))
+                {
+                    OtherToolDirective(field, text, ownName, sink);
+                }
 
-            Phrase(TextPatterns.InjectedRecipient, ToolDescriptionRules.InjectedRecipient, "a fixed extra recipient or destination", field, text, sink);
-            Phrase(TextPatterns.Coercive, ToolDescriptionRules.CoerciveInstruction, "pressure on the model", field, text, sink);
+                Phrase(TextPatterns.InjectedRecipient, ToolDescriptionRules.InjectedRecipient, "a fixed extra recipient or destination", field, text, sink);
+                Phrase(TextPatterns.Coercive, ToolDescriptionRules.CoerciveInstruction, "pressure on the model", field, text, sink);
+            }
 
             // Outputs are often documentation or web pages that legitimately discuss attacks and install commands;
             // these two rules judge what a tool claims to do, so they run on definitions only.
@@ -175,7 +188,10 @@ public sealed class ToolDescriptionScanner : IToolDescriptionScanner
                     Phrase(TextPatterns.MaliciousCapabilityMore, ToolDescriptionRules.MaliciousCapability, "an openly offensive capability", field, text, sink);
                 }
 
-                Phrase(TextPatterns.EmbeddedCommand, ToolDescriptionRules.EmbeddedCommand, "a dangerous command or script", field, text, sink);
+                if (triggered)
+                {
+                    Phrase(TextPatterns.EmbeddedCommand, ToolDescriptionRules.EmbeddedCommand, "a dangerous command or script", field, text, sink);
+                }
             }
 
             return normalised;
@@ -313,18 +329,21 @@ public sealed class ToolDescriptionScanner : IToolDescriptionScanner
 /// <summary>Collects findings for one tool or text, one per rule and field, up to a limit.</summary>
 internal sealed class FindingSink(string? tool, string context, string? server, int max)
 {
-    private readonly List<Finding> _findings = [];
-    private readonly HashSet<(string, string)> _seen = [];
+    // Created with the first finding: most texts have none, and the proxy scans every tool result.
+    private List<Finding>? _findings;
+    private HashSet<(string, string)>? _seen;
 
-    public IReadOnlyList<Finding> Findings => _findings;
+    public IReadOnlyList<Finding> Findings => _findings ?? (IReadOnlyList<Finding>)[];
 
-    public bool Has(RuleDescriptor rule) => _findings.Exists(f => f.RuleId == rule.Id);
+    public bool Has(RuleDescriptor rule) => _findings?.Exists(f => f.RuleId == rule.Id) == true;
 
     // Tool outputs can carry credentials; a finding's excerpt lands in reports and the audit log, so it is redacted.
     private static readonly SecretRedactor Redactor = new();
 
     public void Add(RuleDescriptor rule, string field, string what, string? excerpt, Severity? severity)
     {
+        _findings ??= [];
+        _seen ??= [];
         if (_findings.Count >= max || !_seen.Add((rule.Id, field)))
         {
             return;
