@@ -93,6 +93,14 @@ internal static class RunCommand
 
             var selection = await services.SelectLauncherAsync(parse.GetValue(launch.Sandbox), context, ct);
             await using var auditSink = services.OpenAudit(parse.GetValue(audit), services.Redactor, context);
+            if (auditSink is Audit.Journal.JournaledAuditStore journaled)
+            {
+                // Journals left by killed processes were imported on open; say what could not be (the client shows stderr).
+                foreach (var problem in journaled.ImportProblems)
+                {
+                    context.Error.WriteLine($"mcpguard: warning: {problem}");
+                }
+            }
             var spec = launch.Spec(parse, context, serverCommand, selection.IsConfined);
             EgressProxy? egressProxy = null;
             string? socketDirectory = null;
