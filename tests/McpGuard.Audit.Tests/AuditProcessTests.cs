@@ -26,6 +26,38 @@ public sealed class AuditProcessTests
         return Process.Start(psi) ?? throw new InvalidOperationException("could not start audit-writer");
     }
 
+    /// <summary>
+    /// Starts an endless writer, waits for <paramref name="linesBeforeKill"/> acknowledgements, kills it with SIGKILL
+    /// (no finaliser, no dispose, no checkpoint, no import) and returns every acknowledgement it printed.
+    /// </summary>
+    private static async Task<List<string>> RunAndKillAsync(string db, int concurrency, string tag, string store, int linesBeforeKill)
+    {
+        using var p = StartWriter(db, 0, concurrency, tag, store);
+        var lines = new List<string>();
+        using var timeout = CancellationTokenSource.CreateLinkedTokenSource(Ct);
+        timeout.CancelAfter(TimeSpan.FromSeconds(60));
+        while (lines.Count < linesBeforeKill)
+        {
+            var line = await p.StandardOutput.ReadLineAsync(timeout.Token);
+            if (line is null)
+            {
+                Assert.Fail("audit-writer ended early: " + await p.StandardError.ReadToEndAsync(Ct));
+            }
+
+            lines.Add(line);
+        }
+
+        Assert.False(p.HasExited);
+        p.Kill();
+        // Whatever it managed to print before dying was acknowledged too: drain the pipe. A line cut by the kill has
+        // no newline yet and was never a complete acknowledgement: drop it.
+        var rest = (await p.StandardOutput.ReadToEndAsync(Ct)).Split('\n');
+        lines.AddRange(rest[..^1].Where(l => l.Length > 0));
+        await p.WaitForExitAsync(Ct);
+        Assert.NotEqual(0, p.ExitCode);
+        return lines;
+    }
+
     private static Dictionary<long, string> Parse(IEnumerable<string> lines) =>
         lines.Select(l => l.Split(' ')).ToDictionary(p => long.Parse(p[0], System.Globalization.CultureInfo.InvariantCulture), p => p[1]);
 
@@ -103,29 +135,7 @@ public sealed class AuditProcessTests
         var acknowledged = new Dictionary<long, string>();
         for (var round = 0; round < 2; round++)
         {
-            using var p = StartWriter(db, 0, concurrency, $"r{round}");
-            var lines = new List<string>();
-            using var timeout = CancellationTokenSource.CreateLinkedTokenSource(Ct);
-            timeout.CancelAfter(TimeSpan.FromSeconds(60));
-            while (lines.Count < linesBeforeKill)
-            {
-                var line = await p.StandardOutput.ReadLineAsync(timeout.Token);
-                if (line is null)
-                {
-                    Assert.Fail("audit-writer ended early: " + await p.StandardError.ReadToEndAsync(Ct));
-                }
-
-                lines.Add(line);
-            }
-
-            Assert.False(p.HasExited);
-            p.Kill(); // SIGKILL on Unix: no finaliser, no dispose, no checkpoint.
-            // Whatever it managed to print before dying was acknowledged too: drain the pipe.
-            // A line cut by the kill has no newline yet and was never a complete acknowledgement: drop it.
-            var rest = (await p.StandardOutput.ReadToEndAsync(Ct)).Split('\n');
-            lines.AddRange(rest[..^1].Where(l => l.Length > 0));
-            await p.WaitForExitAsync(Ct);
-            Assert.NotEqual(0, p.ExitCode);
+            var lines = await RunAndKillAsync(db, concurrency, $"r{round}", "sqlite", linesBeforeKill);
             foreach (var (seq, id) in Parse(lines))
             {
                 acknowledged.Add(seq, id);
@@ -154,25 +164,7 @@ public sealed class AuditProcessTests
         var acknowledged = new List<string>();
         for (var round = 0; round < 2; round++)
         {
-            using var p = StartWriter(db, 0, concurrency, $"j{round}", "journaled");
-            var lines = new List<string>();
-            using var timeout = CancellationTokenSource.CreateLinkedTokenSource(Ct);
-            timeout.CancelAfter(TimeSpan.FromSeconds(60));
-            while (lines.Count < linesBeforeKill)
-            {
-                var line = await p.StandardOutput.ReadLineAsync(timeout.Token);
-                if (line is null)
-                {
-                    Assert.Fail("audit-writer ended early: " + await p.StandardError.ReadToEndAsync(Ct));
-                }
-
-                lines.Add(line);
-            }
-
-            p.Kill(); // SIGKILL: the journal is neither imported nor deleted by its writer.
-            var rest = (await p.StandardOutput.ReadToEndAsync(Ct)).Split('\n');
-            lines.AddRange(rest[..^1].Where(l => l.Length > 0));
-            await p.WaitForExitAsync(Ct);
+            var lines = await RunAndKillAsync(db, concurrency, $"j{round}", "journaled", linesBeforeKill);
             acknowledged.AddRange(lines.Select(l => l.Split(' ')[1]));
         }
 

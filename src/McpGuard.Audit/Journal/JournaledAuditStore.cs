@@ -101,28 +101,16 @@ public sealed class JournaledAuditStore : IAuditSink
         }
     }
 
-    public ValueTask AppendAsync(AuditEvent auditEvent, CancellationToken cancellationToken = default)
-    {
-        ArgumentNullException.ThrowIfNull(auditEvent);
-        ObjectDisposedException.ThrowIf(Volatile.Read(ref _disposed) != 0, this);
-        var record = (t_encoder ??= new AuditRecordEncoder()).Encode(auditEvent, _redactor);
-        lock (_journalLock)
-        {
-            if (_failure is not null)
-            {
-                return ValueTask.FromException(_failure);
-            }
-
-            _journal.Add(record.Span);
-            return CommitLocked() is { } failed ? ValueTask.FromException(failed) : ValueTask.CompletedTask;
-        }
-    }
+    /// <summary>Writes the event to the journal now; completes once it is written (cancellation is not needed: it never waits for another thread).</summary>
+    public ValueTask AppendAsync(AuditEvent auditEvent, CancellationToken cancellationToken = default) => Append(auditEvent, deferred: false);
 
     /// <summary>
     /// Buffers an event until <see cref="CommitPendingNow"/> (the proxy calls it once per flush), so a read buffer's
     /// frames share one journal write. The returned task completes when that write did.
     /// </summary>
-    public ValueTask AppendDeferredAsync(AuditEvent auditEvent)
+    public ValueTask AppendDeferredAsync(AuditEvent auditEvent) => Append(auditEvent, deferred: true);
+
+    private ValueTask Append(AuditEvent auditEvent, bool deferred)
     {
         ArgumentNullException.ThrowIfNull(auditEvent);
         ObjectDisposedException.ThrowIf(Volatile.Read(ref _disposed) != 0, this);
@@ -135,6 +123,11 @@ public sealed class JournaledAuditStore : IAuditSink
             }
 
             _journal.Add(record.Span);
+            if (!deferred)
+            {
+                return CommitLocked() is { } failed ? ValueTask.FromException(failed) : ValueTask.CompletedTask;
+            }
+
             _batch ??= new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously);
             return new ValueTask(_batch.Task);
         }
