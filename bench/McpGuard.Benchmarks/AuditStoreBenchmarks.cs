@@ -134,13 +134,7 @@ public class AuditStoreBenchmarks
     [Benchmark(OperationsPerInvoke = Events, Description = "journal + import: 1 event per commit, then the chain insert of all")]
     public async Task JournalThenImport()
     {
-        for (var i = 0; i < Events; i++)
-        {
-            var commit = _journaled.AppendDeferredAsync(_event);
-            _journaled.CommitPendingNow();
-            await commit;
-        }
-
+        await DeferredOnePerCommit();
         _journaled.ImportNow();
     }
 

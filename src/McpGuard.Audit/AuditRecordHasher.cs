@@ -29,7 +29,7 @@ internal sealed class AuditRecordHasher
     /// <summary>
     /// SHA-256(prev ‖ canonical form) of the encoded record (<see cref="AuditRecordEncoder"/>) into
     /// <paramref name="hash"/> (32 bytes); false, with nothing hashed, when <paramref name="record"/> is not a whole
-    /// record. Afterwards <see cref="TryGetField"/> returns the record's fields until the next call.
+    /// record.
     /// </summary>
     public bool TryHash(ReadOnlySpan<byte> prev, ReadOnlyMemory<byte> record, long seq, Span<byte> hash)
     {
@@ -63,8 +63,8 @@ internal sealed class AuditRecordHasher
         return true;
     }
 
-    /// <summary>The UTF-8 of a field of the last hashed record; false when the field is null.</summary>
-    public bool TryGetField(Field field, out ReadOnlySpan<byte> value)
+    /// <summary>The UTF-8 of a field of the record being hashed; false when the field is null.</summary>
+    private bool TryGetField(Field field, out ReadOnlySpan<byte> value)
     {
         var (start, length) = _ranges[(int)field];
         value = length < 0 ? default : _record.Span.Slice(start, length);

@@ -145,12 +145,7 @@ public sealed class JournaledAuditStoreTests
     public async Task DeadOwnersJournal_TornLastWrite_WholeRecordsImportedTailDroppedFileDeleted()
     {
         using var dir = new TempDirectory();
-        var db = Path.Combine(dir.Path, "audit.db");
-        await using (var store = SqliteAuditStore.Open(db, new FakeRedactor()))
-        {
-            await store.AppendAsync(AuditTestData.Event(1), Ct);
-        }
-
+        var db = await AuditTestData.CreateLogAsync(dir.Path, 1);
         var path = WriteDeadJournal(db, [AuditTestData.Event(2), AuditTestData.Event(3)]);
         // A frame header that promises more bytes than the file has: the owner died inside its write.
         using (var f = new FileStream(path, FileMode.Append))
@@ -173,12 +168,7 @@ public sealed class JournaledAuditStoreTests
     public async Task DeadOwnersJournal_DamagedRecord_EarlierOnesImportedFileSetAsideAndReported()
     {
         using var dir = new TempDirectory();
-        var db = Path.Combine(dir.Path, "audit.db");
-        await using (var store = SqliteAuditStore.Open(db, new FakeRedactor()))
-        {
-            await store.AppendAsync(AuditTestData.Event(1), Ct);
-        }
-
+        var db = await AuditTestData.CreateLogAsync(dir.Path, 1);
         var path = WriteDeadJournal(db, [AuditTestData.Event(2), AuditTestData.Event(3), AuditTestData.Event(4)]);
         var bytes = File.ReadAllBytes(path);
         var secondFrame = bytes.AsSpan().LastIndexOf("event 3"u8);

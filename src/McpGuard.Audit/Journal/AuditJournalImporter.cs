@@ -128,7 +128,8 @@ internal sealed class AuditJournalImporter(SqliteAppendStatements statements, st
         using (file)
         {
             var alive = AuditJournalWriter.IsOwnerAlive(path, file);
-            var offset = statements.JournalOffset(name) ?? AuditJournalFormat.Magic.Length;
+            var recorded = statements.JournalOffset(name);
+            var offset = recorded ?? AuditJournalFormat.Magic.Length;
             var length = RandomAccess.GetLength(file.SafeFileHandle);
             if (offset == AuditJournalFormat.Magic.Length && length >= offset && !HasMagic(file))
             {
@@ -173,7 +174,7 @@ internal sealed class AuditJournalImporter(SqliteAppendStatements statements, st
                     buffer.AsSpan(at, filled).CopyTo(buffer);
                     if (imported >= budget)
                     {
-                        statements.SetJournalOffset(name, offset);
+                        RecordOffset(name, recorded, offset);
                         return (imported, true, AfterCommit.Keep);
                     }
 
@@ -198,7 +199,7 @@ internal sealed class AuditJournalImporter(SqliteAppendStatements statements, st
                     // A whole frame that is not a record: damage or tampering, not a kill. Nothing after it is taken
                     // for a record; a dead owner's file is kept aside (renamed) for whoever investigates.
                     problems.Add($"{path}: the record at byte {offset} is damaged; the {rest} bytes from there were not imported{(alive ? "" : $" (the file was kept as {name}{DamagedSuffix})")}.");
-                    statements.SetJournalOffset(name, offset);
+                    RecordOffset(name, recorded, offset);
                     return (imported, false, alive ? AfterCommit.Keep : AfterCommit.SetAside);
                 }
 
@@ -210,13 +211,25 @@ internal sealed class AuditJournalImporter(SqliteAppendStatements statements, st
                     offset = length;
                 }
 
-                statements.SetJournalOffset(name, offset);
+                RecordOffset(name, recorded, offset);
                 return (imported, false, !alive && offset >= length ? AfterCommit.Delete : AfterCommit.Keep);
             }
             finally
             {
                 ArrayPool<byte>.Shared.Return(buffer);
             }
+        }
+    }
+
+    /// <summary>
+    /// Writes the journal's new offset in the open transaction; nothing when it did not move, so an import that finds
+    /// nothing new in the other processes' live journals writes no rows for them.
+    /// </summary>
+    private void RecordOffset(string name, long? recorded, long offset)
+    {
+        if (recorded != offset)
+        {
+            statements.SetJournalOffset(name, offset);
         }
     }
 

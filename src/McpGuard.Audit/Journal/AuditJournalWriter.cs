@@ -30,12 +30,8 @@ internal sealed class AuditJournalWriter : IDisposable
 
     public string Path { get; }
 
-    public string Name => System.IO.Path.GetFileName(Path);
-
     /// <summary>Bytes written to the file so far (the magic included).</summary>
     public long CommittedLength => Volatile.Read(ref _length);
-
-    public bool HasPending => _pendingLength > 0;
 
     /// <summary>Creates a new journal (0600, in a 0700 folder) named after this process, locked for its lifetime.</summary>
     public static AuditJournalWriter Create(string directory)

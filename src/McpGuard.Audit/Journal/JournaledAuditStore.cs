@@ -6,7 +6,7 @@ namespace McpGuard.Audit.Journal;
 /// <summary>
 /// The audit sink `mcpguard run` uses: the same SQLite hash chain as <see cref="SqliteAuditStore"/>, with a process
 /// journal in front of it. An append is committed when its record is written to this process's journal
-/// (<see cref="AuditJournalWriter"/>: one write per flush of the proxy, no lock, no SQLite transaction), and a
+/// (<see cref="AuditJournalWriter"/>: one write per flush of the proxy, no file lock, no SQLite transaction), and a
 /// background thread chains and inserts the journal into the database in batches (<see cref="AuditJournalImporter"/>)
 /// every <see cref="SqliteAuditStoreOptions.ImportInterval"/>. Why: a SQLite commit costs a dozen system calls and
 /// tens of microseconds, paid twice per tool call while the assistant waits; the journal write costs one.
@@ -57,7 +57,18 @@ public sealed class JournaledAuditStore : IAuditSink
 
         // Journals of processes that died since the last open go into the chain before this one starts its own.
         ImportProblems = TryImport();
-        _journal = AuditJournalWriter.Create(_journalDirectory);
+        try
+        {
+            _journal = AuditJournalWriter.Create(_journalDirectory);
+        }
+        catch
+        {
+            // Open disposes the connection; the checkpointer's timer and the statements are this constructor's.
+            _checkpointer.Dispose();
+            _statements.Dispose();
+            throw;
+        }
+
         _importThread = new Thread(ImportLoop) { IsBackground = true, Name = "mcpguard-audit-import" };
         _importThread.Start();
     }
@@ -242,7 +253,7 @@ public sealed class JournaledAuditStore : IAuditSink
     }
 
     /// <summary>Imports every journal; a failure is kept as a problem and retried on the next tick (the records are safe in the journal).</summary>
-    private List<string> TryImport()
+    private IReadOnlyList<string> TryImport()
     {
         try
         {
@@ -252,7 +263,7 @@ public sealed class JournaledAuditStore : IAuditSink
                 _checkpointer.Committed();
             }
 
-            return [.. result.Problems];
+            return result.Problems;
         }
         catch (Exception ex) when (ex is SqliteException or IOException or UnauthorizedAccessException)
         {
