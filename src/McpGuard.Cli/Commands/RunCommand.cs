@@ -25,7 +25,7 @@ internal static class RunCommand
         var policy = new Option<string?>("--policy") { Description = "Policy file (YAML or JSON, see docs/policy.md): allowed/denied tools, argument constraints, actions." };
         var denyTool = new Option<string[]>("--deny-tool") { Description = "Refuse and hide this tool (name or glob; repeatable)." };
         var allowTool = new Option<string[]>("--allow-tool") { Description = "Allow only the tools named (name or glob; repeatable)." };
-        var audit = new Option<string?>("--audit") { Description = "Append the audit log to this file." };
+        var audit = new Option<string?>("--audit") { Description = "Append the audit log to this SQLite file (default <data dir>/audit.db); the proxy commits each event to its own journal in FILE.journals/ beside it first." };
         var maxFrame = new Option<int?>("--max-frame-bytes") { Description = $"Largest JSON-RPC message accepted from either side (default {GuardLimits.Default.MaxFrameBytes})." };
         var maxInFlight = new Option<int?>("--max-in-flight") { Description = $"Most requests waiting for an answer at once (default {GuardLimits.Default.MaxRequestsInFlight})." };
         var timeout = new Option<int?>("--call-timeout") { Description = $"Seconds before an unanswered request gets a timeout error (default {GuardLimits.Default.RequestTimeout.TotalSeconds:0})." };
