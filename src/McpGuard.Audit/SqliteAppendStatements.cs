@@ -148,17 +148,18 @@ internal sealed class SqliteAppendStatements : IDisposable
         var (memory, seq, prevHex, hashHex) = _pending[row];
         var record = memory.Span;
         AuditRecordFields.TryParse(record, _fields); // parsed whole by TryHash before it was kept
-        Check(raw.sqlite3_bind_int64(statement, offset + 1, seq));
+        // Bound in place (PendingRows' arrays are pinned), so nothing is copied; the statement runs right after.
+        Check(SqliteStaticBind.Int64(statement, offset + 1, seq));
         for (var field = 0; field < AuditRecordFields.Count; field++)
         {
             // Columns 2..12 are the fields in table order, as the encoder wrote them.
             var (start, length) = _fields[field];
             var column = offset + field + 2;
-            Check(length < 0 ? raw.sqlite3_bind_null(statement, column) : raw.sqlite3_bind_text(statement, column, record.Slice(start, length)));
+            Check(length < 0 ? SqliteStaticBind.Null(statement, column) : SqliteStaticBind.Text(statement, column, record.Slice(start, length)));
         }
 
-        Check(raw.sqlite3_bind_text(statement, offset + 13, prevHex.Span));
-        Check(raw.sqlite3_bind_text(statement, offset + 14, hashHex.Span));
+        Check(SqliteStaticBind.Text(statement, offset + 13, prevHex.Span));
+        Check(SqliteStaticBind.Text(statement, offset + 14, hashHex.Span));
     }
 
     /// <summary>How far (bytes) the journal <paramref name="name"/> was imported, or null when it never was.</summary>
@@ -303,14 +304,18 @@ internal sealed class SqliteAppendStatements : IDisposable
     }
 }
 
-/// <summary>Chained records waiting for their INSERT: bytes in one reused buffer, with their sequence and hashes.</summary>
+/// <summary>
+/// Chained records waiting for their INSERT: bytes in one reused buffer, with their sequence and hashes. The arrays
+/// are pinned: the INSERT binds them in place (<see cref="SqliteStaticBind"/>).
+/// </summary>
 internal sealed class PendingRows(int capacity)
 {
     private const int Hex = 64;
+    private const int InitialBytes = 16 * 1024;
 
     private readonly (int Start, int Length, long Seq)[] _rows = new (int, int, long)[capacity];
-    private readonly byte[] _hashes = new byte[capacity * 2 * Hex];
-    private byte[] _bytes = new byte[16 * 1024];
+    private readonly byte[] _hashes = GC.AllocateUninitializedArray<byte>(capacity * 2 * Hex, pinned: true);
+    private byte[] _bytes = GC.AllocateUninitializedArray<byte>(InitialBytes, pinned: true);
     private int _used;
 
     public int Count { get; private set; }
@@ -328,7 +333,9 @@ internal sealed class PendingRows(int capacity)
     {
         if (_bytes.Length - _used < record.Length)
         {
-            Array.Resize(ref _bytes, Math.Max(_bytes.Length * 2, _used + record.Length));
+            var bigger = GC.AllocateUninitializedArray<byte>(Math.Max(_bytes.Length * 2, _used + record.Length), pinned: true);
+            _bytes.AsSpan(0, _used).CopyTo(bigger);
+            _bytes = bigger;
         }
 
         record.CopyTo(_bytes.AsSpan(_used));
@@ -345,7 +352,7 @@ internal sealed class PendingRows(int capacity)
         _used = 0;
         if (_bytes.Length > 1024 * 1024)
         {
-            _bytes = new byte[16 * 1024]; // a huge record grew it: give the memory back
+            _bytes = GC.AllocateUninitializedArray<byte>(InitialBytes, pinned: true); // a huge record grew it: give the memory back
         }
     }
 }
