@@ -69,6 +69,9 @@ public sealed class SecretDetector
         "tokentype", "publickey", "nextcursor",
     }.ToFrozenSet(StringComparer.Ordinal);
 
+    private static readonly FrozenSet<string>.AlternateLookup<ReadOnlySpan<char>> SecretNamesBySpan = SecretNames.GetAlternateLookup<ReadOnlySpan<char>>();
+    private static readonly FrozenSet<string>.AlternateLookup<ReadOnlySpan<char>> NotSecretNamesBySpan = NotSecretNames.GetAlternateLookup<ReadOnlySpan<char>>();
+
     private static readonly string[] NonSecretKeyPrefixes =
         ["public", "primary", "partition", "sort", "idempotency", "cache", "foreign", "row", "hash", "range", "lookup", "object", "group", "map", "dedup", "routing", "message", "i18n", "translation"];
 
@@ -171,6 +174,13 @@ public sealed class SecretDetector
     public static bool IsSecretName(string name)
     {
         ArgumentNullException.ThrowIfNull(name);
+        return IsSecretName(name.AsSpan());
+    }
+
+    /// <inheritdoc cref="IsSecretName(string)"/>
+    /// <remarks>Allocation-free: the audit asks this for every member name of every tool call's arguments.</remarks>
+    public static bool IsSecretName(ReadOnlySpan<char> name)
+    {
         if (name.Length is 0 or > 128)
         {
             return false;
@@ -186,13 +196,13 @@ public sealed class SecretDetector
             }
         }
 
-        var normalised = new string(buffer[..n]);
-        if (NotSecretNames.Contains(normalised))
+        ReadOnlySpan<char> normalised = buffer[..n];
+        if (NotSecretNamesBySpan.Contains(normalised))
         {
             return false;
         }
 
-        if (SecretNames.Contains(normalised))
+        if (SecretNamesBySpan.Contains(normalised))
         {
             return true;
         }
@@ -206,11 +216,19 @@ public sealed class SecretDetector
         }
 
         // FOO_KEY / foo-key / foo.key: a key of something, unless it is a well-known non-secret kind of key.
-        var lower = name.ToLowerInvariant();
-        if (lower.EndsWith("_key", StringComparison.Ordinal) || lower.EndsWith("-key", StringComparison.Ordinal) || lower.EndsWith(".key", StringComparison.Ordinal))
+        if (name.Length >= 4 && name[^4] is '_' or '-' or '.'
+            && char.ToLowerInvariant(name[^3]) == 'k' && char.ToLowerInvariant(name[^2]) == 'e' && char.ToLowerInvariant(name[^1]) == 'y')
         {
             var stem = normalised[..^3];
-            return !Array.Exists(NonSecretKeyPrefixes, p => stem.EndsWith(p, StringComparison.Ordinal));
+            foreach (var prefix in NonSecretKeyPrefixes)
+            {
+                if (stem.EndsWith(prefix, StringComparison.Ordinal))
+                {
+                    return false;
+                }
+            }
+
+            return true;
         }
 
         return false;

@@ -27,6 +27,9 @@ public sealed class SecretDetectorTests
     [InlineData("partition_key", false)]
     [InlineData("keyboard", false)]
     [InlineData("monkey", false)]
+    [InlineData("Webhook-KEY", true)]
+    [InlineData("cache.key", false)]
+    [InlineData("key", false)]
     public void IsSecretName_CommonNames_Classified(string name, bool expected) =>
         Assert.Equal(expected, SecretDetector.IsSecretName(name));
 
