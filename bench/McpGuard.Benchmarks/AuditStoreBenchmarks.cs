@@ -27,7 +27,7 @@ public class AuditStoreBenchmarks
     private JournaledAuditStore _journaled = null!;
     private SqliteConnection _plain = null!;
     private SqliteCommand _plainInsert = null!;
-    private readonly AuditEvent _event = new()
+    internal static readonly AuditEvent SampleEvent = new()
     {
         Time = DateTimeOffset.UtcNow,
         Kind = "message",
@@ -51,24 +51,7 @@ public class AuditStoreBenchmarks
         Directory.CreateDirectory(_dir);
         _store = SqliteAuditStore.Open(Path.Combine(_dir, "audit.db"), new NoSecrets(), new SqliteAuditStoreOptions { Synchronous = Synchronous });
         _journaled = JournaledAuditStore.Open(Path.Combine(_dir, "journaled.db"), new NoSecrets(), new SqliteAuditStoreOptions { Synchronous = Synchronous });
-        _plain = new SqliteConnection($"Data Source={Path.Combine(_dir, "plain.db")};Pooling=False");
-        _plain.Open();
-        using (var cmd = _plain.CreateCommand())
-        {
-            cmd.CommandText = $"""
-                PRAGMA journal_mode = WAL; PRAGMA synchronous = {(Synchronous == AuditSynchronous.Full ? "FULL" : "NORMAL")};
-                CREATE TABLE t (seq INTEGER PRIMARY KEY, time TEXT, kind TEXT, server TEXT, direction TEXT, method TEXT, tool TEXT,
-                                request_id TEXT, decision TEXT, reason TEXT, rule_id TEXT, details TEXT);
-                """;
-            cmd.ExecuteNonQuery();
-        }
-
-        _plainInsert = _plain.CreateCommand();
-        _plainInsert.CommandText = "INSERT INTO t (time, kind, server, direction, method, tool, request_id, decision, reason, rule_id, details) VALUES ($a, $b, $c, $d, $e, $f, $g, $h, NULL, NULL, $i)";
-        foreach (var (name, value) in new[] { ("$a", "2026-11-23T12:00:00.0000000Z"), ("$b", "message"), ("$c", "postmark"), ("$d", "client-to-server"), ("$e", "tools/call"), ("$f", "send_email"), ("$g", "42"), ("$h", "allow"), ("$i", "{\"to\":\"user@example.test\",\"subject\":\"Invoice 2026-11\",\"bytes\":812}") })
-        {
-            _plainInsert.Parameters.AddWithValue(name, value);
-        }
+        (_plain, _plainInsert) = PlainAuditTable.Open(Path.Combine(_dir, "plain.db"), Synchronous);
     }
 
     [GlobalCleanup]
@@ -98,7 +81,7 @@ public class AuditStoreBenchmarks
     {
         for (var i = 0; i < Events; i++)
         {
-            await _store.AppendAsync(_event);
+            await _store.AppendAsync(SampleEvent);
         }
     }
 
@@ -112,7 +95,7 @@ public class AuditStoreBenchmarks
             {
                 for (var i = 0; i < Events / 8; i++)
                 {
-                    await _store.AppendAsync(_event);
+                    await _store.AppendAsync(SampleEvent);
                 }
             });
         }
@@ -125,7 +108,7 @@ public class AuditStoreBenchmarks
     {
         for (var i = 0; i < Events; i++)
         {
-            var commit = _journaled.AppendDeferredAsync(_event);
+            var commit = _journaled.AppendDeferredAsync(SampleEvent);
             _journaled.CommitPendingNow();
             await commit;
         }
@@ -146,7 +129,7 @@ public class AuditStoreBenchmarks
         {
             for (var j = 0; j < commits.Length; j++)
             {
-                commits[j] = _journaled.AppendDeferredAsync(_event).AsTask();
+                commits[j] = _journaled.AppendDeferredAsync(SampleEvent).AsTask();
             }
 
             _journaled.CommitPendingNow();
@@ -154,7 +137,7 @@ public class AuditStoreBenchmarks
         }
     }
 
-    private sealed class NoSecrets : ISecretRedactor
+    internal sealed class NoSecrets : ISecretRedactor
     {
         public string Redact(string text) => text;
 
@@ -163,5 +146,102 @@ public class AuditStoreBenchmarks
         }
 
         public bool ContainsSecret(string text) => false;
+    }
+}
+
+/// <summary>
+/// The background half of the proxy path alone: importing a full transaction's worth of journaled events
+/// (<see cref="AuditJournalImporter.MaxRecordsPerTransaction"/>) into the hash chain, as `run`'s import thread does
+/// during a burst. Each iteration journals the events first (not measured), then imports them. Same-run baseline:
+/// plain SQLite inserts of the same row in one transaction, without hashing or chaining.
+/// </summary>
+[SimpleJob(launchCount: 1, warmupCount: 3, iterationCount: 15, invocationCount: 1)]
+[MemoryDiagnoser]
+public class AuditImportBenchmarks
+{
+    private const int Events = AuditJournalImporter.MaxRecordsPerTransaction;
+
+    private string _dir = "";
+    private JournaledAuditStore _journaled = null!;
+    private SqliteConnection _plain = null!;
+    private SqliteCommand _plainInsert = null!;
+
+    [GlobalSetup]
+    public void Setup()
+    {
+        _dir = Path.Combine(AppContext.BaseDirectory, "audit-import-bench-" + Guid.NewGuid().ToString("N"));
+        Directory.CreateDirectory(_dir);
+        // An hour between background imports: only the benchmark imports.
+        _journaled = JournaledAuditStore.Open(Path.Combine(_dir, "journaled.db"), new AuditStoreBenchmarks.NoSecrets(),
+            new SqliteAuditStoreOptions { Synchronous = AuditSynchronous.Normal, ImportInterval = TimeSpan.FromHours(1) });
+        (_plain, _plainInsert) = PlainAuditTable.Open(Path.Combine(_dir, "plain.db"), AuditSynchronous.Normal);
+    }
+
+    [GlobalCleanup]
+    public void Cleanup()
+    {
+        _journaled.DisposeAsync().AsTask().GetAwaiter().GetResult();
+        _plainInsert.Dispose();
+        _plain.Dispose();
+        Directory.Delete(_dir, recursive: true);
+    }
+
+    [IterationSetup(Target = nameof(Import))]
+    public void JournalEvents()
+    {
+        for (var i = 0; i < Events; i += 16)
+        {
+            for (var j = 0; j < 16; j++)
+            {
+                _ = _journaled.AppendDeferredAsync(AuditStoreBenchmarks.SampleEvent);
+            }
+
+            _journaled.CommitPendingNow();
+        }
+    }
+
+    [Benchmark(Baseline = true, OperationsPerInvoke = Events, Description = "plain SQLite insert, all in 1 tx (no hash, no chain)")]
+    public void PlainInsertOneTransaction()
+    {
+        using var tx = _plain.BeginTransaction();
+        _plainInsert.Transaction = tx;
+        for (var i = 0; i < Events; i++)
+        {
+            _plainInsert.ExecuteNonQuery();
+        }
+
+        tx.Commit();
+    }
+
+    [Benchmark(OperationsPerInvoke = Events, Description = "import: chain + insert of journaled events, 1 tx")]
+    public void Import() => _journaled.ImportNow();
+}
+
+/// <summary>The baseline table of the audit benchmarks: the audit row's columns in plain SQLite, no hash, no chain.</summary>
+internal static class PlainAuditTable
+{
+    /// <summary>Creates the table (WAL, the given synchronous mode) and an INSERT of the fixed row of <see cref="AuditStoreBenchmarks.SampleEvent"/>.</summary>
+    public static (SqliteConnection Connection, SqliteCommand Insert) Open(string path, AuditSynchronous synchronous)
+    {
+        var connection = new SqliteConnection($"Data Source={path};Pooling=False");
+        connection.Open();
+        using (var cmd = connection.CreateCommand())
+        {
+            cmd.CommandText = $"""
+                PRAGMA journal_mode = WAL; PRAGMA synchronous = {(synchronous == AuditSynchronous.Full ? "FULL" : "NORMAL")};
+                CREATE TABLE t (seq INTEGER PRIMARY KEY, time TEXT, kind TEXT, server TEXT, direction TEXT, method TEXT, tool TEXT,
+                                request_id TEXT, decision TEXT, reason TEXT, rule_id TEXT, details TEXT);
+                """;
+            cmd.ExecuteNonQuery();
+        }
+
+        var insert = connection.CreateCommand();
+        insert.CommandText = "INSERT INTO t (time, kind, server, direction, method, tool, request_id, decision, reason, rule_id, details) VALUES ($a, $b, $c, $d, $e, $f, $g, $h, NULL, NULL, $i)";
+        foreach (var (name, value) in new[] { ("$a", "2026-11-23T12:00:00.0000000Z"), ("$b", "message"), ("$c", "postmark"), ("$d", "client-to-server"), ("$e", "tools/call"), ("$f", "send_email"), ("$g", "42"), ("$h", "allow"), ("$i", "{\"to\":\"user@example.test\",\"subject\":\"Invoice 2026-11\",\"bytes\":812}") })
+        {
+            insert.Parameters.AddWithValue(name, value);
+        }
+
+        return (connection, insert);
     }
 }
