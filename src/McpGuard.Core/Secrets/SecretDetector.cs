@@ -104,7 +104,7 @@ public sealed class SecretDetector
             }
         }
 
-        if (!text.AsSpan().ContainsAny(SecretPatterns.AnyRequired))
+        if (!SecretPatterns.MayMatchAny(text))
         {
             return found is null ? [] : Merge(found);
         }
@@ -141,7 +141,7 @@ public sealed class SecretDetector
             return true;
         }
 
-        if (!text.AsSpan().ContainsAny(SecretPatterns.AnyRequired))
+        if (!SecretPatterns.MayMatchAny(text))
         {
             return false;
         }

@@ -53,6 +53,16 @@ public sealed class SecretDetectorTests
         Assert.Equal(("aws-access-key-id", aws), (found[0].Kind, text.Substring(found[0].Index, found[0].Length)));
         Assert.Equal(("url-password", "p4ssw0rd"), (found[1].Kind, text.Substring(found[1].Index, found[1].Length)));
     }
+
+    [Fact]
+    public void Find_SecretWhoseOnlyRequiredLiteralIsOneCharacter_PassesThePreCheck()
+    {
+        // "=" is the query-string pattern's only required literal and the pre-check searches one-character literals
+        // apart from the others: text holding no other literal must still reach the pattern.
+        var text = "download?sig=Zq81kPw02xR";
+        var found = SecretDetector.Default.Find(text);
+        Assert.Equal(("secret-field", "Zq81kPw02xR"), (Assert.Single(found).Kind, text.Substring(found[0].Index, found[0].Length)));
+    }
 }
 
 public sealed class SecretKnownValueTests
