@@ -22,6 +22,7 @@ public static class ClientConfigEditor
         var changes = new List<InstallChange>();
         var backups = new List<string>();
         var notes = new List<string>();
+        var unparsed = new List<string>();
         foreach (var path in files)
         {
             var bytes = File.ReadAllBytes(path);
@@ -32,6 +33,7 @@ public static class ClientConfigEditor
                 : JsonServerConfig.Open(path, text, includeProjects, notes);
             if (file is null)
             {
+                unparsed.Add(path);
                 continue;
             }
 
@@ -64,7 +66,7 @@ public static class ClientConfigEditor
             AtomicFile.WriteAllText(path, (hasBom ? "\uFEFF" : "") + file.Render());
         }
 
-        return new InstallResult(changes, backups, notes);
+        return new InstallResult(changes, backups, notes) { Unparsed = unparsed };
     }
 
     /// <summary>The note for an entry whose command or args are not plain strings (left unchanged, in every format).</summary>

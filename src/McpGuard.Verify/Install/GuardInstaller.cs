@@ -7,7 +7,11 @@ namespace McpGuard.Verify.Install;
 public sealed record InstallChange(string ConfigPath, string Server, string Action);
 
 /// <summary>The outcome of <c>mcpguard install</c>: the changes, the backups written, the files left alone and why.</summary>
-public sealed record InstallResult(IReadOnlyList<InstallChange> Changes, IReadOnlyList<string> Backups, IReadOnlyList<string> Notes);
+public sealed record InstallResult(IReadOnlyList<InstallChange> Changes, IReadOnlyList<string> Backups, IReadOnlyList<string> Notes)
+{
+    /// <summary>The config files that did not parse and were left untouched (each is also named in <see cref="Notes"/>).</summary>
+    public IReadOnlyList<string> Unparsed { get; init; } = [];
+}
 
 /// <summary>
 /// Rewrites a client's config (JSON, or Codex's TOML) so that every stdio server starts through
