@@ -14,6 +14,24 @@ public sealed class InstallTests
     private static InstallResult Run(TempDirectory home, string client, bool undo) =>
         GuardInstaller.Run(client, new DiscoveryOptions { Home = home.Path, HomeOverridden = true }, undo, "mcpguard", new FakeTimeProvider(new DateTimeOffset(2026, 11, 23, 12, 0, 0, TimeSpan.Zero)));
 
+    /// <summary>Scans <paramref name="home"/> as a user would; every server but "remote" must be guarded and "pm" still resolve to postmark-mcp.</summary>
+    private static IEnumerable<string> ScanSeesGuardedExceptRemote(TempDirectory home)
+    {
+        var scanned = ConfigScanner.Scan(new DiscoveryOptions { Home = home.Path, HomeOverridden = true }, IntelDatabase.BuiltIn, TestContext.Current.CancellationToken).Report;
+        Assert.All(scanned.Servers.Where(s => s.Name != "remote"), s => Assert.True(s.Guarded, s.Name));
+        Assert.Equal("postmark-mcp", scanned.Servers.Single(s => s.Name == "pm").Package!.Name);
+        return scanned.Servers.Select(s => s.Name).Order().ToList();
+    }
+
+    private static void SecondInstallChangesNothing(TempDirectory home, string client, string path)
+    {
+        var before = File.ReadAllBytes(path);
+        var second = Run(home, client, undo: false);
+        Assert.Empty(second.Changes);
+        Assert.Empty(second.Backups);
+        Assert.Equal(before, File.ReadAllBytes(path));
+    }
+
     private const string Original = """
         {
           // user comment
@@ -37,17 +55,11 @@ public sealed class InstallTests
         Assert.Equal(["pm", "win"], first.Changes.Select(c => c.Server));
         var backup = Assert.Single(first.Backups);
         Assert.Equal(Original, File.ReadAllText(backup));
-        var scanned = ConfigScanner.Scan(new DiscoveryOptions { Home = home.Path, HomeOverridden = true }, IntelDatabase.BuiltIn, TestContext.Current.CancellationToken).Report;
-        Assert.All(scanned.Servers.Where(s => s.Name != "remote"), s => Assert.True(s.Guarded, s.Name));
-        Assert.Equal("postmark-mcp", scanned.Servers.Single(s => s.Name == "pm").Package!.Name);
+        ScanSeesGuardedExceptRemote(home);
         var pm = JsonNode.Parse(File.ReadAllText(path))!["mcpServers"]!["pm"]!;
         Assert.Equal("${env:T}", (string?)pm["env"]!["T"]);
 
-        var afterFirst = File.ReadAllText(path);
-        var second = Run(home, "cursor", undo: false);
-        Assert.Empty(second.Changes);
-        Assert.Empty(second.Backups);
-        Assert.Equal(afterFirst, File.ReadAllText(path));
+        SecondInstallChangesNothing(home, "cursor", path);
 
         var undo = Run(home, "cursor", undo: true);
         Assert.Equal(["pm", "win", "already"], undo.Changes.Select(c => c.Server));
@@ -96,27 +108,11 @@ public sealed class InstallTests
         model = "o4-mini"   # untouched
         """;
 
-    private const string CodexInstalled = """
-        # Codex settings: this comment must survive
-        model = "o4-mini"
-
-        [mcp_servers]
-        inline = { command = "mcpguard", args = ["run", "--", "uvx", "y==1.0.0"] } # inline entry
-
-        [mcp_servers.pm] # postmark
-        command = "mcpguard"   # the runner
-        args = [
-          "run", "--", "npx", "-y",            # yes to npx
-          'postmark-mcp@1.0.15',
-        ]
-        env = { POSTMARK_TOKEN = "${POSTMARK_TOKEN}" }
-
-        [mcp_servers.remote]
-        url = "https://r.example/mcp"
-
-        [profiles.fast]
-        model = "o4-mini"   # untouched
-        """;
+    // Only the three spliced values differ; every other byte (comments, quoting, spacing) is the original's.
+    private static readonly string CodexInstalled = CodexOriginal
+        .Replace("""command = "uvx", args = [""", """command = "mcpguard", args = ["run", "--", "uvx", """, StringComparison.Ordinal)
+        .Replace("""command = "npx"   #""", """command = "mcpguard"   #""", StringComparison.Ordinal)
+        .Replace("""  "-y",            #""", """  "run", "--", "npx", "-y",            #""", StringComparison.Ordinal);
 
     [Fact]
     public void Install_Codex_SplicesOnlyCommandAndArgs_ScanSeesGuarded_IsIdempotent_AndUndoRestoresEveryByte()
@@ -130,15 +126,9 @@ public sealed class InstallTests
         Assert.Empty(first.Notes);
         Assert.Equal(CodexOriginal, File.ReadAllText(Assert.Single(first.Backups)));
         Assert.Equal(CodexInstalled, File.ReadAllText(path));
-        var scanned = ConfigScanner.Scan(new DiscoveryOptions { Home = home.Path, HomeOverridden = true }, IntelDatabase.BuiltIn, TestContext.Current.CancellationToken).Report;
-        Assert.Equal(["inline", "pm", "remote"], scanned.Servers.Select(s => s.Name).Order());
-        Assert.All(scanned.Servers.Where(s => s.Name != "remote"), s => Assert.True(s.Guarded, s.Name));
-        Assert.Equal("postmark-mcp", scanned.Servers.Single(s => s.Name == "pm").Package!.Name);
+        Assert.Equal(["inline", "pm", "remote"], ScanSeesGuardedExceptRemote(home));
 
-        var second = Run(home, "codex", undo: false);
-        Assert.Empty(second.Changes);
-        Assert.Empty(second.Backups);
-        Assert.Equal(CodexInstalled, File.ReadAllText(path));
+        SecondInstallChangesNothing(home, "codex", path);
 
         var undo = Run(home, "codex", undo: true);
         Assert.Equal(["inline", "pm"], undo.Changes.Select(c => c.Server));
