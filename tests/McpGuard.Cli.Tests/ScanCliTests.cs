@@ -221,7 +221,7 @@ public sealed class InstallCliTests
         Assert.Contains($"note: {path}:", r.Error, StringComparison.Ordinal);
         Assert.Contains("not valid TOML, left unchanged", r.Error, StringComparison.Ordinal);
         Assert.Equal(2, r.ExitCode);
-        Assert.Contains($"error: {path} could not be parsed and was left unchanged", r.Error, StringComparison.Ordinal);
+        Assert.Contains($"error: {path} could not be read or parsed and was left unchanged", r.Error, StringComparison.Ordinal);
         Assert.Equal(broken, File.ReadAllText(path));
         Assert.Single(Directory.GetFiles(Path.GetDirectoryName(path)!));
     }

@@ -213,4 +213,24 @@ public sealed class InstallTests
         Assert.Equal(before, File.ReadAllBytes(path));
         Assert.Single(Directory.GetFiles(Path.GetDirectoryName(path)!));
     }
+
+    [Fact]
+    [System.Runtime.Versioning.UnsupportedOSPlatform("windows")]
+    public void Install_KeepsAPrivateConfigPrivate_AndWritesThroughASymlinkedConfig()
+    {
+        using var home = new TempDirectory();
+        var dotfile = home.Write("dotfiles/codex.toml", "[mcp_servers.pm]\ncommand = \"npx\"\nargs = [\"-y\", \"postmark-mcp@1.0.15\"]\nbearer_token = \"t\"\n");
+        File.SetUnixFileMode(dotfile, UnixFileMode.UserRead | UnixFileMode.UserWrite);
+        Directory.CreateDirectory(Path.Combine(home.Path, ".codex"));
+        var link = Path.Combine(home.Path, ".codex", "config.toml");
+        File.CreateSymbolicLink(link, Path.Combine("..", "dotfiles", "codex.toml"));
+
+        var result = Run(home, "codex", undo: false);
+
+        Assert.Equal(["pm"], result.Changes.Select(c => c.Server));
+        Assert.NotNull(new FileInfo(link).LinkTarget);
+        Assert.Contains("command = \"mcpguard\"", File.ReadAllText(dotfile), StringComparison.Ordinal);
+        Assert.Equal(UnixFileMode.UserRead | UnixFileMode.UserWrite, File.GetUnixFileMode(dotfile));
+        Assert.Equal(UnixFileMode.UserRead | UnixFileMode.UserWrite, File.GetUnixFileMode(Assert.Single(result.Backups)));
+    }
 }

@@ -55,7 +55,7 @@ internal static class InstallCommand
             if (result.Unparsed.Count > 0)
             {
                 // Bad input: the user asked for every server to be guarded and the servers of these files are not.
-                context.Error.WriteLine($"error: {string.Join(", ", result.Unparsed)} could not be parsed and {(result.Unparsed.Count == 1 ? "was" : "were")} left unchanged; fix the file and run install again");
+                context.Error.WriteLine($"error: {string.Join(", ", result.Unparsed)} could not be read or parsed and {(result.Unparsed.Count == 1 ? "was" : "were")} left unchanged; fix the file and run install again");
                 return ExitCodes.UsageError;
             }
 

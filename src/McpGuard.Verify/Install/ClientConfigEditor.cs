@@ -25,7 +25,18 @@ public static class ClientConfigEditor
         var unparsed = new List<string>();
         foreach (var path in files)
         {
-            var bytes = File.ReadAllBytes(path);
+            byte[] bytes;
+            try
+            {
+                bytes = File.ReadAllBytes(path);
+            }
+            catch (Exception ex) when (ex is IOException or UnauthorizedAccessException)
+            {
+                notes.Add($"{path}: could not be read ({ex.Message}), left unchanged");
+                unparsed.Add(path);
+                continue;
+            }
+
             var hasBom = bytes.AsSpan().StartsWith((ReadOnlySpan<byte>)[0xEF, 0xBB, 0xBF]);
             var text = Encoding.UTF8.GetString(bytes.AsSpan(hasBom ? 3 : 0));
             IServerConfigFile? file = path.EndsWith(".toml", StringComparison.OrdinalIgnoreCase)
@@ -59,11 +70,14 @@ public static class ClientConfigEditor
             }
 
             var backup = BackupPath(path, time);
-            File.Copy(path, backup);
+            File.Copy(path, backup); // copies the file's mode too: a private config's backup stays private
             backups.Add(backup);
 
             // The text was read without its byte order mark; put it back so a TOML file differs only in the changed values.
-            AtomicFile.WriteAllText(path, (hasBom ? "\uFEFF" : "") + file.Render());
+            // A symlinked config (dotfiles) is written where it points, so the link stays a link; the mode is kept so a
+            // config holding tokens does not become readable to others.
+            var target = File.ResolveLinkTarget(path, returnFinalTarget: true)?.FullName ?? path;
+            AtomicFile.WriteAllText(target, (hasBom ? "\uFEFF" : "") + file.Render(), OperatingSystem.IsWindows() ? null : File.GetUnixFileMode(target));
         }
 
         return new InstallResult(changes, backups, notes) { Unparsed = unparsed };

@@ -9,7 +9,7 @@ public sealed record InstallChange(string ConfigPath, string Server, string Acti
 /// <summary>The outcome of <c>mcpguard install</c>: the changes, the backups written, the files left alone and why.</summary>
 public sealed record InstallResult(IReadOnlyList<InstallChange> Changes, IReadOnlyList<string> Backups, IReadOnlyList<string> Notes)
 {
-    /// <summary>The config files that did not parse and were left untouched (each is also named in <see cref="Notes"/>).</summary>
+    /// <summary>The config files that could not be read or did not parse, left untouched (each is also named in <see cref="Notes"/>).</summary>
     public IReadOnlyList<string> Unparsed { get; init; } = [];
 }
 
