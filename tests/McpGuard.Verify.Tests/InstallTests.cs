@@ -233,4 +233,18 @@ public sealed class InstallTests
         Assert.Equal(UnixFileMode.UserRead | UnixFileMode.UserWrite, File.GetUnixFileMode(dotfile));
         Assert.Equal(UnixFileMode.UserRead | UnixFileMode.UserWrite, File.GetUnixFileMode(Assert.Single(result.Backups)));
     }
+
+    [Fact]
+    public void Install_JsonEntryWithNonStringArgs_IsLeftAloneWithANote()
+    {
+        using var home = new TempDirectory();
+        const string original = """{ "mcpServers": { "odd": { "command": "npx", "args": ["-y", 5] } } }""";
+        var path = home.Write(".cursor/mcp.json", original);
+
+        var result = Run(home, "cursor", undo: false);
+
+        Assert.Empty(result.Changes);
+        Assert.Equal([$"{path}: server 'odd' has a command or args that are not plain strings; it was left unchanged"], result.Notes);
+        Assert.Equal(original, File.ReadAllText(path));
+    }
 }

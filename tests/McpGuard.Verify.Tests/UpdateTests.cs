@@ -296,6 +296,28 @@ public sealed class UpdateConfigTests
     }
 
     [Fact]
+    public void Rewrite_CodexToml_QuotedNamesAndInlineTables_ArePinnedInPlace()
+    {
+        using var home = new TempDirectory();
+        const string original = """
+            [mcp_servers]
+            "my mail" = { command = "npx", args = ["--yes", "pkg@latest"], env = { K = "v" } }
+
+            [mcp_servers."other mail"]
+            'command' = 'npx'
+            "args" = ['-y', '@scope/pkg@^2']
+            """;
+        var path = home.Write(".codex/config.toml", original);
+
+        var result = ConfigVersionRewriter.Rewrite(new DiscoveryOptions { Home = home.Path, HomeOverridden = true }, new Dictionary<string, string> { ["pkg"] = "2.0.0", ["@scope/pkg"] = "2.1.0" }, s_time);
+
+        Assert.Equal(["my mail", "other mail"], result.Changes.Select(c => c.Server));
+        Assert.Equal(
+            original.Replace("\"pkg@latest\"", "\"pkg@2.0.0\"", StringComparison.Ordinal).Replace("'@scope/pkg@^2'", "\"@scope/pkg@2.1.0\"", StringComparison.Ordinal),
+            File.ReadAllText(path));
+    }
+
+    [Fact]
     public void Rewrite_CodexToml_BrokenFileOrUnsplicableEntry_IsReportedAndLeftByteIdentical()
     {
         using var home = new TempDirectory();
