@@ -65,9 +65,9 @@ internal sealed class TomlServerConfig : IServerConfigFile
                 continue; // remote servers (url) have no process to launch
             }
 
-            if (Launch(commandKv, Find(entry.Items, "args")) is { } launch)
+            var argsKv = Find(entry.Items, "args");
+            if (Launch(commandKv, argsKv) is { } launch)
             {
-                var argsKv = Find(entry.Items, "args");
                 yield return new EditableServer(name, launch, after => Apply(entry, commandKv, argsKv, launch, after));
             }
             else
