@@ -174,4 +174,55 @@ public sealed class InstallCliTests
         Assert.Equal(2, bad.ExitCode);
         Assert.Contains("nope", bad.Error, StringComparison.Ordinal);
     }
+
+    [Fact]
+    public async Task Install_Codex_ThenScan_ServersAreGuarded_CommentsKept_AndUndoRestoresTheFile()
+    {
+        using var data = new TempDirectory();
+        using var home = new TempDirectory();
+        const string original = """
+            # my codex config
+            [mcp_servers.c] # the c server
+            command = "npx"
+            args = ["-y", "c-mcp@1.0.0"]   # pinned
+            env = { TOKEN = "${TOKEN}" }
+            """;
+        var path = home.Write(".codex/config.toml", original);
+        Func<string, string?> env = n => n == "MCPGUARD_HOME" ? data.Path : null;
+
+        var install = await CliHarness.RunAsync(["install", "--client", "codex", "--home", home.Path], env);
+        Assert.Equal(0, install.ExitCode);
+        Assert.Contains("guarded c in " + path, install.Out, StringComparison.Ordinal);
+        Assert.Equal(original.Replace("command = \"npx\"\nargs = [", "command = \"mcpguard\"\nargs = [\"run\", \"--\", \"npx\", ", StringComparison.Ordinal), File.ReadAllText(path));
+
+        var scan = await CliHarness.RunAsync(["scan", "--home", home.Path, "--format", "json"], env);
+        var server = JsonNode.Parse(scan.Out)!["servers"]![0]!;
+        Assert.Equal("codex", (string?)server["client"]);
+        Assert.True((bool)server["guarded"]!);
+
+        var again = await CliHarness.RunAsync(["install", "--client", "codex", "--home", home.Path], env);
+        Assert.Contains("nothing to change", again.Out, StringComparison.Ordinal);
+
+        var undo = await CliHarness.RunAsync(["install", "--client", "codex", "--home", home.Path, "--undo"], env);
+        Assert.Contains("unguarded c in", undo.Out, StringComparison.Ordinal);
+        Assert.Equal(original, File.ReadAllText(path));
+    }
+
+    [Fact]
+    public async Task Install_Codex_BrokenToml_IsNamed_AndLeftByteIdentical()
+    {
+        using var data = new TempDirectory();
+        using var home = new TempDirectory();
+        const string broken = "[mcp_servers.c]\ncommand = \"npx\"\nargs = [\"-y\", \"c-mcp\"\n";
+        var path = home.Write(".codex/config.toml", broken);
+
+        var r = await CliHarness.RunAsync(["install", "--client", "codex", "--home", home.Path], n => n == "MCPGUARD_HOME" ? data.Path : null);
+
+        Assert.Contains($"note: {path}:", r.Error, StringComparison.Ordinal);
+        Assert.Contains("not valid TOML, left unchanged", r.Error, StringComparison.Ordinal);
+        Assert.Equal(2, r.ExitCode);
+        Assert.Contains($"error: {path} could not be read or parsed and was left unchanged", r.Error, StringComparison.Ordinal);
+        Assert.Equal(broken, File.ReadAllText(path));
+        Assert.Single(Directory.GetFiles(Path.GetDirectoryName(path)!));
+    }
 }

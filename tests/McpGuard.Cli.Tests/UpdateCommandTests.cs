@@ -297,6 +297,60 @@ public sealed class UpdateCommandTests(UpdateSeriesRegistry registry) : IClassFi
     }
 
     [Fact]
+    public async Task Pin_CodexToml_RewritesThePlainAndTheGuardedLaunch_KeepingCommentsAndEveryOtherByte()
+    {
+        var codex = Path.Combine(Home, ".codex", "config.toml");
+        var original = $$"""
+            # codex: keep me
+            [mcp_servers.mail]
+            command = "npx"   # plain
+            args = ["-y", "{{UpdateSeries.Name}}"]
+
+            [mcp_servers.mail-guarded]
+            command = "mcpguard"
+            args = ["run", "--", "npx", "-y", "{{UpdateSeries.Name}}@latest"] # guarded
+            """;
+        _dir.Write("home/.codex/config.toml", original);
+
+        var r = await RunAsync("pin");
+
+        Assert.True(r.ExitCode == 0, r.Out + r.Error);
+        Assert.Equal(original.Replace($"\"{UpdateSeries.Name}\"", $"\"{UpdateSeries.Name}@1.0.4\"", StringComparison.Ordinal)
+            .Replace($"{UpdateSeries.Name}@latest", $"{UpdateSeries.Name}@1.0.4", StringComparison.Ordinal), File.ReadAllText(codex));
+        Assert.DoesNotContain("could not be rewritten", r.Error, StringComparison.Ordinal);
+        Assert.Equal(original, File.ReadAllText(Assert.Single(Directory.GetFiles(Path.GetDirectoryName(codex)!, "config.toml.mcpguard-backup-*"))));
+        Assert.Equal("1.0.4", LockedMail()["package"]!["version"]!.GetValue<string>());
+    }
+
+    [Fact]
+    public async Task Update_CodexToml_MovesTheLaunchToTheApprovedVersion()
+    {
+        Arrange();
+        File.Delete(ConfigPath);
+        var codex = _dir.Write("home/.codex/config.toml", $"[mcp_servers.mail]\ncommand = \"mcpguard\" # guarded\nargs = [\"run\", \"--\", \"npx\", \"-y\", \"{UpdateSeries.Name}@1.0.0\"]\n");
+
+        var r = await RunAsync("update", "mail", "--to", "1.0.1", "--yes", "--no-start");
+
+        Assert.True(r.ExitCode == 0, r.Out + r.Error);
+        Assert.Equal($"[mcp_servers.mail]\ncommand = \"mcpguard\" # guarded\nargs = [\"run\", \"--\", \"npx\", \"-y\", \"{UpdateSeries.Name}@1.0.1\"]\n", File.ReadAllText(codex));
+        Assert.Equal("1.0.1", LockedMail()["package"]!["version"]!.GetValue<string>());
+    }
+
+    [Fact]
+    public async Task Pin_BrokenCodexToml_IsNamed_AndLeftByteIdentical()
+    {
+        const string broken = "[mcp_servers.mail]\ncommand = \"npx\"\nargs = [\"-y\", \"x\"\n";
+        var codex = _dir.Write("home/.codex/config.toml", broken);
+
+        var r = await RunAsync("pin");
+
+        Assert.Contains(codex, r.Error, StringComparison.Ordinal);
+        Assert.Contains("not valid TOML", r.Error, StringComparison.Ordinal);
+        Assert.Equal(broken, File.ReadAllText(codex));
+        Assert.Single(Directory.GetFiles(Path.GetDirectoryName(codex)!));
+    }
+
+    [Fact]
     public async Task Pin_UnknownServer_IsUsageError()
     {
         _dir.Write("home/.cursor/mcp.json", """{ "mcpServers": {} }""");

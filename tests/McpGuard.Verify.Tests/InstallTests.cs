@@ -14,6 +14,24 @@ public sealed class InstallTests
     private static InstallResult Run(TempDirectory home, string client, bool undo) =>
         GuardInstaller.Run(client, new DiscoveryOptions { Home = home.Path, HomeOverridden = true }, undo, "mcpguard", new FakeTimeProvider(new DateTimeOffset(2026, 11, 23, 12, 0, 0, TimeSpan.Zero)));
 
+    /// <summary>Scans <paramref name="home"/> as a user would; every server but "remote" must be guarded and "pm" still resolve to postmark-mcp.</summary>
+    private static IEnumerable<string> ScanSeesGuardedExceptRemote(TempDirectory home)
+    {
+        var scanned = ConfigScanner.Scan(new DiscoveryOptions { Home = home.Path, HomeOverridden = true }, IntelDatabase.BuiltIn, TestContext.Current.CancellationToken).Report;
+        Assert.All(scanned.Servers.Where(s => s.Name != "remote"), s => Assert.True(s.Guarded, s.Name));
+        Assert.Equal("postmark-mcp", scanned.Servers.Single(s => s.Name == "pm").Package!.Name);
+        return scanned.Servers.Select(s => s.Name).Order().ToList();
+    }
+
+    private static void SecondInstallChangesNothing(TempDirectory home, string client, string path)
+    {
+        var before = File.ReadAllBytes(path);
+        var second = Run(home, client, undo: false);
+        Assert.Empty(second.Changes);
+        Assert.Empty(second.Backups);
+        Assert.Equal(before, File.ReadAllBytes(path));
+    }
+
     private const string Original = """
         {
           // user comment
@@ -37,17 +55,11 @@ public sealed class InstallTests
         Assert.Equal(["pm", "win"], first.Changes.Select(c => c.Server));
         var backup = Assert.Single(first.Backups);
         Assert.Equal(Original, File.ReadAllText(backup));
-        var scanned = ConfigScanner.Scan(new DiscoveryOptions { Home = home.Path, HomeOverridden = true }, IntelDatabase.BuiltIn, TestContext.Current.CancellationToken).Report;
-        Assert.All(scanned.Servers.Where(s => s.Name != "remote"), s => Assert.True(s.Guarded, s.Name));
-        Assert.Equal("postmark-mcp", scanned.Servers.Single(s => s.Name == "pm").Package!.Name);
+        ScanSeesGuardedExceptRemote(home);
         var pm = JsonNode.Parse(File.ReadAllText(path))!["mcpServers"]!["pm"]!;
         Assert.Equal("${env:T}", (string?)pm["env"]!["T"]);
 
-        var afterFirst = File.ReadAllText(path);
-        var second = Run(home, "cursor", undo: false);
-        Assert.Empty(second.Changes);
-        Assert.Empty(second.Backups);
-        Assert.Equal(afterFirst, File.ReadAllText(path));
+        SecondInstallChangesNothing(home, "cursor", path);
 
         var undo = Run(home, "cursor", undo: true);
         Assert.Equal(["pm", "win", "already"], undo.Changes.Select(c => c.Server));
@@ -70,7 +82,169 @@ public sealed class InstallTests
         Assert.Empty(result.Changes);
         Assert.Contains(result.Notes, n => n.Contains(path, StringComparison.Ordinal));
         Assert.Equal("{ \"mcpServers\": { ", File.ReadAllText(path));
-        var ex = Assert.Throws<UserInputException>(() => Run(home, "codex", undo: false));
-        Assert.Contains("codex", ex.Message, StringComparison.Ordinal);
+        var ex = Assert.Throws<UserInputException>(() => Run(home, "zed", undo: false));
+        Assert.Contains("zed", ex.Message, StringComparison.Ordinal);
+    }
+
+    private const string CodexOriginal = """
+        # Codex settings: this comment must survive
+        model = "o4-mini"
+
+        [mcp_servers]
+        inline = { command = "uvx", args = ["y==1.0.0"] } # inline entry
+
+        [mcp_servers.pm] # postmark
+        command = "npx"   # the runner
+        args = [
+          "-y",            # yes to npx
+          'postmark-mcp@1.0.15',
+        ]
+        env = { POSTMARK_TOKEN = "${POSTMARK_TOKEN}" }
+
+        [mcp_servers.remote]
+        url = "https://r.example/mcp"
+
+        [profiles.fast]
+        model = "o4-mini"   # untouched
+        """;
+
+    // Only the three spliced values differ; every other byte (comments, quoting, spacing) is the original's.
+    private static readonly string CodexInstalled = CodexOriginal
+        .Replace("""command = "uvx", args = [""", """command = "mcpguard", args = ["run", "--", "uvx", """, StringComparison.Ordinal)
+        .Replace("""command = "npx"   #""", """command = "mcpguard"   #""", StringComparison.Ordinal)
+        .Replace("""  "-y",            #""", """  "run", "--", "npx", "-y",            #""", StringComparison.Ordinal);
+
+    [Fact]
+    public void Install_Codex_SplicesOnlyCommandAndArgs_ScanSeesGuarded_IsIdempotent_AndUndoRestoresEveryByte()
+    {
+        using var home = new TempDirectory();
+        var path = home.Write(".codex/config.toml", CodexOriginal);
+
+        var first = Run(home, "codex", undo: false);
+
+        Assert.Equal(["inline", "pm"], first.Changes.Select(c => c.Server));
+        Assert.Empty(first.Notes);
+        Assert.Equal(CodexOriginal, File.ReadAllText(Assert.Single(first.Backups)));
+        Assert.Equal(CodexInstalled, File.ReadAllText(path));
+        Assert.Equal(["inline", "pm", "remote"], ScanSeesGuardedExceptRemote(home));
+
+        SecondInstallChangesNothing(home, "codex", path);
+
+        var undo = Run(home, "codex", undo: true);
+        Assert.Equal(["inline", "pm"], undo.Changes.Select(c => c.Server));
+        Assert.Equal(File.ReadAllBytes(Assert.Single(first.Backups)), File.ReadAllBytes(path));
+        Assert.Empty(Run(home, "codex", undo: true).Changes);
+    }
+
+    [Fact]
+    public void Install_Codex_AddsMissingArgs_KeepsCrLfAndBom_LeavesUnsplicableEntriesAloneWithANote()
+    {
+        using var home = new TempDirectory();
+        var original = string.Join("\r\n",
+            "[mcp_servers.bare]",
+            "command = \"my-server\"",
+            "[mcp_servers.already]",
+            "command = \"mcpguard\"",
+            "args = [\"run\", \"--\", \"uvx\", \"z==1.0.0\"]",
+            "[mcp_servers.numbers]",
+            "command = \"npx\"",
+            "args = [\"-y\", 5]",
+            "[mcp_servers.quoted]",
+            "command = \"a \\\"b\\\"\"",
+            "[mcp_servers.dotted_parent]",
+            "dotted.command = \"npx\"",
+            "");
+        var path = Path.Combine(home.Path, ".codex", "config.toml");
+        Directory.CreateDirectory(Path.GetDirectoryName(path)!);
+        File.WriteAllBytes(path, [0xEF, 0xBB, 0xBF, .. System.Text.Encoding.UTF8.GetBytes(original)]);
+
+        var result = Run(home, "codex", undo: false);
+
+        Assert.Equal(["bare", "quoted"], result.Changes.Select(c => c.Server));
+        Assert.Contains(result.Notes, n => n.Contains("server 'numbers' has a command or args that are not plain strings", StringComparison.Ordinal));
+        var expected = string.Join("\r\n",
+            "[mcp_servers.bare]",
+            "command = \"mcpguard\"",
+            "args = [\"run\", \"--\", \"my-server\"]",
+            "[mcp_servers.already]",
+            "command = \"mcpguard\"",
+            "args = [\"run\", \"--\", \"uvx\", \"z==1.0.0\"]",
+            "[mcp_servers.numbers]",
+            "command = \"npx\"",
+            "args = [\"-y\", 5]",
+            "[mcp_servers.quoted]",
+            "command = \"mcpguard\"",
+            "args = [\"run\", \"--\", \"a \\\"b\\\"\"]",
+            "[mcp_servers.dotted_parent]",
+            "dotted.command = \"npx\"",
+            "");
+        Assert.Equal([0xEF, 0xBB, 0xBF, .. System.Text.Encoding.UTF8.GetBytes(expected)], File.ReadAllBytes(path));
+    }
+
+    [Fact]
+    public void Install_Codex_DottedKeyServer_IsLeftAloneWithANote()
+    {
+        using var home = new TempDirectory();
+        const string original = "mcp_servers.dot.command = \"npx\"\nmcp_servers.dot.args = [\"-y\", \"pkg\"]\n";
+        var path = home.Write(".codex/config.toml", original);
+
+        var result = Run(home, "codex", undo: false);
+
+        Assert.Empty(result.Changes);
+        Assert.Contains(result.Notes, n => n.Contains("server 'dot' is written with dotted keys", StringComparison.Ordinal) && n.Contains(path, StringComparison.Ordinal));
+        Assert.Equal(original, File.ReadAllText(path));
+    }
+
+    [Theory]
+    [InlineData("[mcp_servers.pm\ncommand = \"npx\"\n")]
+    [InlineData("[mcp_servers.pm]\ncommand = \"npx\"\ncommand = \"node\"\n")]
+    [InlineData("\uFEFF[mcp_servers.pm]\r\ncommand = \"npx\"\r\nargs = [\"-y\", \"pkg\"\r\n")]
+    public void Install_Codex_BrokenToml_NamesTheFile_AndLeavesItByteIdentical(string original)
+    {
+        using var home = new TempDirectory();
+        var path = home.Write(".codex/config.toml", original);
+        var before = File.ReadAllBytes(path);
+
+        var result = Run(home, "codex", undo: false);
+
+        Assert.Empty(result.Changes);
+        Assert.Empty(result.Backups);
+        Assert.Contains(result.Notes, n => n.StartsWith(path + ":", StringComparison.Ordinal) && n.Contains("not valid TOML, left unchanged", StringComparison.Ordinal));
+        Assert.Equal(before, File.ReadAllBytes(path));
+        Assert.Single(Directory.GetFiles(Path.GetDirectoryName(path)!));
+    }
+
+    [Fact]
+    [System.Runtime.Versioning.UnsupportedOSPlatform("windows")]
+    public void Install_KeepsAPrivateConfigPrivate_AndWritesThroughASymlinkedConfig()
+    {
+        using var home = new TempDirectory();
+        var dotfile = home.Write("dotfiles/codex.toml", "[mcp_servers.pm]\ncommand = \"npx\"\nargs = [\"-y\", \"postmark-mcp@1.0.15\"]\nbearer_token = \"t\"\n");
+        File.SetUnixFileMode(dotfile, UnixFileMode.UserRead | UnixFileMode.UserWrite);
+        Directory.CreateDirectory(Path.Combine(home.Path, ".codex"));
+        var link = Path.Combine(home.Path, ".codex", "config.toml");
+        File.CreateSymbolicLink(link, Path.Combine("..", "dotfiles", "codex.toml"));
+
+        var result = Run(home, "codex", undo: false);
+
+        Assert.Equal(["pm"], result.Changes.Select(c => c.Server));
+        Assert.NotNull(new FileInfo(link).LinkTarget);
+        Assert.Contains("command = \"mcpguard\"", File.ReadAllText(dotfile), StringComparison.Ordinal);
+        Assert.Equal(UnixFileMode.UserRead | UnixFileMode.UserWrite, File.GetUnixFileMode(dotfile));
+        Assert.Equal(UnixFileMode.UserRead | UnixFileMode.UserWrite, File.GetUnixFileMode(Assert.Single(result.Backups)));
+    }
+
+    [Fact]
+    public void Install_JsonEntryWithNonStringArgs_IsLeftAloneWithANote()
+    {
+        using var home = new TempDirectory();
+        const string original = """{ "mcpServers": { "odd": { "command": "npx", "args": ["-y", 5] } } }""";
+        var path = home.Write(".cursor/mcp.json", original);
+
+        var result = Run(home, "cursor", undo: false);
+
+        Assert.Empty(result.Changes);
+        Assert.Equal([$"{path}: server 'odd' has a command or args that are not plain strings; it was left unchanged"], result.Notes);
+        Assert.Equal(original, File.ReadAllText(path));
     }
 }

@@ -255,17 +255,89 @@ public sealed class UpdateConfigTests
     }
 
     [Fact]
-    public void Rewrite_TomlConfig_IsReportedNotRewritten()
+    public void Rewrite_CodexToml_PinsPlainAndGuardedLaunches_KeepingEveryOtherByte()
     {
         using var home = new TempDirectory();
-        const string original = "[mcp_servers.mail]\ncommand = \"npx\"\nargs = [\"-y\", \"pkg\"]\n";
+        const string original = """
+            # my codex config
+            [mcp_servers.mail] # plain
+            command = "npx"
+            args = ["-y", 'pkg']   # latest, for now
+
+            [mcp_servers.guarded]
+            command = "mcpguard"
+            args = [
+              "run", "--sandbox", "none", "--",
+              "npx", "-y", "pkg@^1.0.0", # a range
+            ]
+
+            [mcp_servers.other]
+            command = "npx"
+            args = ["-y", "other-pkg"]
+            """;
+        var path = home.Write(".codex/config.toml", original);
+        var options = new DiscoveryOptions { Home = home.Path, HomeOverridden = true };
+        var versions = new Dictionary<string, string> { ["pkg"] = "2.0.0" };
+
+        var first = ConfigVersionRewriter.Rewrite(options, versions, s_time);
+        var afterFirst = File.ReadAllText(path);
+        var second = ConfigVersionRewriter.Rewrite(options, versions, s_time);
+
+        Assert.Equal(["mail", "guarded"], first.Changes.Select(c => c.Server));
+        Assert.Equal(["pkg -> pkg@2.0.0", "pkg@^1.0.0 -> pkg@2.0.0"], first.Changes.Select(c => c.Action));
+        Assert.Empty(first.Notes);
+        Assert.Equal(original, File.ReadAllText(Assert.Single(first.Backups)));
+        Assert.Equal(
+            original.Replace("'pkg']", "\"pkg@2.0.0\"]", StringComparison.Ordinal).Replace("\"pkg@^1.0.0\"", "\"pkg@2.0.0\"", StringComparison.Ordinal),
+            afterFirst);
+        Assert.Empty(second.Changes);
+        Assert.Empty(second.Backups);
+        Assert.Equal(afterFirst, File.ReadAllText(path));
+    }
+
+    [Fact]
+    public void Rewrite_CodexToml_QuotedNamesAndInlineTables_ArePinnedInPlace()
+    {
+        using var home = new TempDirectory();
+        const string original = """
+            [mcp_servers]
+            "my mail" = { command = "npx", args = ["--yes", "pkg@latest"], env = { K = "v" } }
+
+            [mcp_servers."other mail"]
+            'command' = 'npx'
+            "args" = ['-y', '@scope/pkg@^2']
+            """;
         var path = home.Write(".codex/config.toml", original);
 
-        var result = ConfigVersionRewriter.Rewrite(new DiscoveryOptions { Home = home.Path, HomeOverridden = true }, new Dictionary<string, string> { ["pkg"] = "2.0.0" }, s_time);
+        var result = ConfigVersionRewriter.Rewrite(new DiscoveryOptions { Home = home.Path, HomeOverridden = true }, new Dictionary<string, string> { ["pkg"] = "2.0.0", ["@scope/pkg"] = "2.1.0" }, s_time);
 
-        Assert.Empty(result.Changes);
-        Assert.Contains(result.Notes, n => n.Contains("change it by hand to pkg@2.0.0", StringComparison.Ordinal));
-        Assert.Equal(original, File.ReadAllText(path));
+        Assert.Equal(["my mail", "other mail"], result.Changes.Select(c => c.Server));
+        Assert.Equal(
+            original.Replace("\"pkg@latest\"", "\"pkg@2.0.0\"", StringComparison.Ordinal).Replace("'@scope/pkg@^2'", "\"@scope/pkg@2.1.0\"", StringComparison.Ordinal),
+            File.ReadAllText(path));
+    }
+
+    [Fact]
+    public void Rewrite_CodexToml_BrokenFileOrUnsplicableEntry_IsReportedAndLeftByteIdentical()
+    {
+        using var home = new TempDirectory();
+        const string broken = "[mcp_servers.mail]\ncommand = \"npx\"\nargs = [\"-y\", \"pkg\"]\n[[mcp_servers.mail]]\n";
+        const string dotted = "[mcp_servers]\nmail.command = \"npx\"\nmail.args = [\"-y\", \"pkg\"]\n";
+        var path = home.Write(".codex/config.toml", broken);
+        var options = new DiscoveryOptions { Home = home.Path, HomeOverridden = true };
+        var versions = new Dictionary<string, string> { ["pkg"] = "2.0.0" };
+
+        var brokenResult = ConfigVersionRewriter.Rewrite(options, versions, s_time);
+        var brokenAfter = File.ReadAllText(path);
+        File.WriteAllText(path, dotted);
+        var dottedResult = ConfigVersionRewriter.Rewrite(options, versions, s_time);
+
+        Assert.Empty(brokenResult.Changes);
+        Assert.Empty(brokenResult.Backups);
+        Assert.Equal(broken, brokenAfter);
+        Assert.Empty(dottedResult.Changes);
+        Assert.Contains(dottedResult.Notes, n => n.Contains("server 'mail' is written with dotted keys", StringComparison.Ordinal));
+        Assert.Equal(dotted, File.ReadAllText(path));
     }
 
     [Fact]

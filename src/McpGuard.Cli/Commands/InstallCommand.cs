@@ -1,4 +1,5 @@
 using System.CommandLine;
+using McpGuard.Core.Reports;
 using McpGuard.Verify.Discovery;
 using McpGuard.Verify.Install;
 
@@ -51,6 +52,13 @@ internal static class InstallCommand
                 context.Error.WriteLine($"note: {n}");
             }
 
+            if (result.Unparsed.Count > 0)
+            {
+                // Bad input: the user asked for every server to be guarded and the servers of these files are not.
+                context.Error.WriteLine($"error: {string.Join(", ", result.Unparsed)} could not be read or parsed and {(result.Unparsed.Count == 1 ? "was" : "were")} left unchanged; fix the file and run install again");
+                return ExitCodes.UsageError;
+            }
+
             if (result.Changes.Count == 0)
             {
                 context.Out.WriteLine(parse.GetValue(undo) ? "nothing to undo: no server starts through mcpguard run" : "nothing to change: every local server already starts through mcpguard run");
@@ -60,7 +68,7 @@ internal static class InstallCommand
                 context.Out.WriteLine("Restart the client so it picks up the change.");
             }
 
-            return 0;
+            return ExitCodes.Ok;
         });
         return command;
     }

@@ -82,13 +82,34 @@ public static class ExitCodes
 
 public static class AtomicFile
 {
-    public static void WriteAllText(string path, string contents)
+    /// <summary>
+    /// Writes through a temporary file and a rename. <paramref name="unixMode"/> (ignored on Windows) is the new
+    /// file's mode from its first byte on, so a private file (a client config with tokens) never becomes readable
+    /// to others, not even for the moment between write and rename.
+    /// </summary>
+    public static void WriteAllText(string path, string contents, UnixFileMode? unixMode = null)
     {
         var full = Path.GetFullPath(path);
         var dir = Path.GetDirectoryName(full) ?? ".";
         Directory.CreateDirectory(dir);
         var tmp = Path.Combine(dir, $".{Path.GetFileName(full)}.{Environment.ProcessId}.tmp");
-        File.WriteAllText(tmp, contents);
+        if (unixMode is { } mode && !OperatingSystem.IsWindows())
+        {
+            // UnixCreateMode applies only to a new file (and under the umask): no stale temp file, and the exact mode after.
+            File.Delete(tmp);
+            using (var stream = new FileStream(tmp, new FileStreamOptions { Mode = FileMode.CreateNew, Access = FileAccess.Write, UnixCreateMode = mode }))
+            using (var writer = new StreamWriter(stream))
+            {
+                writer.Write(contents);
+            }
+
+            File.SetUnixFileMode(tmp, mode);
+        }
+        else
+        {
+            File.WriteAllText(tmp, contents);
+        }
+
         File.Move(tmp, full, overwrite: true);
     }
 }

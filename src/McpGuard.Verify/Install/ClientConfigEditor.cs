@@ -1,61 +1,60 @@
-using System.Text.Encodings.Web;
-using System.Text.Json;
-using System.Text.Json.Nodes;
+using System.Text;
 using McpGuard.Core.Reports;
 
 namespace McpGuard.Verify.Install;
 
 /// <summary>
-/// Edits the server entries of MCP clients' JSON configs (install wraps them, update and pin set exact versions).
-/// For each file: parse, let the caller edit each entry, and only when something changed, back the file up and
-/// write it atomically. A file that is not valid JSON is never rewritten. Comments in JSONC files are not preserved
-/// (the backup keeps them).
+/// Edits the server entries of MCP clients' configs, JSON and Codex's TOML alike (install wraps them, update and pin
+/// set exact versions). For each file: parse, ask the caller's decision for each stdio server's launch, and only
+/// when something changed, back the file up and write it atomically. A file that does not parse is never rewritten.
+/// TOML files keep every byte outside the changed values; JSONC comments are not preserved (the backup keeps them).
 /// </summary>
 public static class ClientConfigEditor
 {
-    private static readonly JsonDocumentOptions s_read = new() { CommentHandling = JsonCommentHandling.Skip, AllowTrailingCommas = true };
-
-    private static readonly JsonSerializerOptions s_write = new()
-    {
-        WriteIndented = true,
-        IndentSize = 2,
-        Encoder = JavaScriptEncoder.UnsafeRelaxedJsonEscaping,
-    };
-
     /// <summary>
-    /// Applies <paramref name="edit"/> (server name, entry) to every server entry of every file; it changes the entry
-    /// in place and returns the action to report, or null for "unchanged". With <paramref name="dryRun"/> the
-    /// changes are computed and reported but nothing is written. <paramref name="includeProjects"/> also visits
-    /// Claude Code's per-project maps in ~/.claude.json ("projects".PATH."mcpServers").
+    /// Applies <paramref name="edit"/> (server name, launch) to every stdio server entry of every file; it returns the
+    /// launch to write and the action to report, or null for "unchanged". With <paramref name="dryRun"/> the changes
+    /// are computed and reported but nothing is written. <paramref name="includeProjects"/> also visits Claude Code's
+    /// per-project maps in ~/.claude.json ("projects".PATH."mcpServers").
     /// </summary>
-    public static InstallResult Edit(IEnumerable<string> files, Func<string, JsonObject, string?> edit, TimeProvider time, bool dryRun = false, bool includeProjects = false)
+    public static InstallResult Edit(IEnumerable<string> files, Func<string, ServerLaunch, LaunchEdit?> edit, TimeProvider time, bool dryRun = false, bool includeProjects = false)
     {
         var changes = new List<InstallChange>();
         var backups = new List<string>();
         var notes = new List<string>();
+        var unparsed = new List<string>();
         foreach (var path in files)
         {
-            JsonNode? root;
+            byte[] bytes;
             try
             {
-                root = JsonNode.Parse(File.ReadAllText(path), documentOptions: s_read);
+                bytes = File.ReadAllBytes(path);
             }
-            catch (JsonException ex)
+            catch (Exception ex) when (ex is IOException or UnauthorizedAccessException)
             {
-                // Fail closed: a file we cannot parse is never rewritten.
-                notes.Add($"{path}:{(ex.LineNumber ?? 0) + 1}: not valid JSON, left unchanged");
+                notes.Add($"{path}: could not be read ({ex.Message}), left unchanged");
+                unparsed.Add(path);
+                continue;
+            }
+
+            var hasBom = bytes.AsSpan().StartsWith((ReadOnlySpan<byte>)[0xEF, 0xBB, 0xBF]);
+            var text = Encoding.UTF8.GetString(bytes.AsSpan(hasBom ? 3 : 0));
+            IServerConfigFile? file = path.EndsWith(".toml", StringComparison.OrdinalIgnoreCase)
+                ? TomlServerConfig.Open(path, text, notes)
+                : JsonServerConfig.Open(path, text, includeProjects, notes);
+            if (file is null)
+            {
+                unparsed.Add(path);
                 continue;
             }
 
             var fileChanges = new List<InstallChange>();
-            foreach (var servers in ServerMaps(root, Path.GetFileName(path), includeProjects))
+            foreach (var server in file.Servers(notes).ToList())
             {
-                foreach (var (name, entry) in servers.ToList())
+                if (edit(server.Name, server.Launch) is { } decided)
                 {
-                    if (entry is JsonObject e && edit(name, e) is { } action)
-                    {
-                        fileChanges.Add(new InstallChange(path, name, action));
-                    }
+                    server.Apply(decided.Launch);
+                    fileChanges.Add(new InstallChange(path, server.Name, decided.Action));
                 }
             }
 
@@ -71,13 +70,22 @@ public static class ClientConfigEditor
             }
 
             var backup = BackupPath(path, time);
-            File.Copy(path, backup);
+            File.Copy(path, backup); // copies the file's mode too: a private config's backup stays private
             backups.Add(backup);
-            AtomicFile.WriteAllText(path, root!.ToJsonString(s_write) + "\n");
+
+            // The text was read without its byte order mark; put it back so a TOML file differs only in the changed values.
+            // A symlinked config (dotfiles) is written where it points, so the link stays a link; the mode is kept so a
+            // config holding tokens does not become readable to others.
+            var target = File.ResolveLinkTarget(path, returnFinalTarget: true)?.FullName ?? path;
+            AtomicFile.WriteAllText(target, (hasBom ? "\uFEFF" : "") + file.Render(), OperatingSystem.IsWindows() ? null : File.GetUnixFileMode(target));
         }
 
-        return new InstallResult(changes, backups, notes);
+        return new InstallResult(changes, backups, notes) { Unparsed = unparsed };
     }
+
+    /// <summary>The note for an entry whose command or args are not plain strings (left unchanged, in every format).</summary>
+    internal static string NotPlainStrings(string path, string server) =>
+        $"{path}: server '{server}' has a command or args that are not plain strings; it was left unchanged";
 
     // Never overwrite an earlier backup: two edits in the same second would otherwise lose the original file.
     private static string BackupPath(string path, TimeProvider time)
@@ -90,44 +98,5 @@ public static class ClientConfigEditor
         }
 
         return candidate;
-    }
-
-    private static IEnumerable<JsonObject> ServerMaps(JsonNode? root, string fileName, bool includeProjects)
-    {
-        if (root is not JsonObject o)
-        {
-            yield break;
-        }
-
-        if (o["mcpServers"] is JsonObject a)
-        {
-            yield return a;
-        }
-
-        if (fileName == "mcp.json" && o["servers"] is JsonObject b)
-        {
-            yield return b;
-        }
-
-        if (o["mcp.servers"] is JsonObject c)
-        {
-            yield return c;
-        }
-
-        if (o["mcp"] is JsonObject mcp && mcp["servers"] is JsonObject d)
-        {
-            yield return d;
-        }
-
-        if (includeProjects && fileName == ".claude.json" && o["projects"] is JsonObject projects)
-        {
-            foreach (var (_, project) in projects)
-            {
-                if (project?["mcpServers"] is JsonObject e)
-                {
-                    yield return e;
-                }
-            }
-        }
     }
 }

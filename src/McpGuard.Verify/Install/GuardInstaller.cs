@@ -1,5 +1,3 @@
-using System.Text.Json;
-using System.Text.Json.Nodes;
 using McpGuard.Core;
 using McpGuard.Verify.Discovery;
 
@@ -9,18 +7,23 @@ namespace McpGuard.Verify.Install;
 public sealed record InstallChange(string ConfigPath, string Server, string Action);
 
 /// <summary>The outcome of <c>mcpguard install</c>: the changes, the backups written, the files left alone and why.</summary>
-public sealed record InstallResult(IReadOnlyList<InstallChange> Changes, IReadOnlyList<string> Backups, IReadOnlyList<string> Notes);
+public sealed record InstallResult(IReadOnlyList<InstallChange> Changes, IReadOnlyList<string> Backups, IReadOnlyList<string> Notes)
+{
+    /// <summary>The config files that could not be read or did not parse, left untouched (each is also named in <see cref="Notes"/>).</summary>
+    public IReadOnlyList<string> Unparsed { get; init; } = [];
+}
 
 /// <summary>
-/// Rewrites a client's JSON config so that every stdio server starts through <c>mcpguard run -- &lt;command&gt;</c>,
-/// or (undo) unwraps it again. Idempotent both ways; each file is backed up before it is changed, written atomically,
-/// and never touched when nothing changes. Comments in JSONC files are not preserved (the backup keeps them).
+/// Rewrites a client's config (JSON, or Codex's TOML) so that every stdio server starts through
+/// <c>mcpguard run -- &lt;command&gt;</c>, or (undo) unwraps it again (<see cref="GuardWrapper"/>). Idempotent both
+/// ways; each file is backed up before it is changed, written atomically, and never touched when nothing changes
+/// (<see cref="ClientConfigEditor"/>).
 /// </summary>
 public static class GuardInstaller
 {
-    /// <summary>Clients whose user config is JSON with a servers map this installer can rewrite.</summary>
+    /// <summary>Clients whose user config has a servers map this installer can rewrite.</summary>
     public static IReadOnlyList<string> SupportedClients { get; } =
-        ["claude-desktop", "claude-code", "cursor", "vscode", "vscode-insiders", "windsurf", "gemini-cli", "kiro"];
+        ["claude-desktop", "claude-code", "cursor", "vscode", "vscode-insiders", "windsurf", "gemini-cli", "kiro", "codex"];
 
     public static InstallResult Run(string client, DiscoveryOptions options, bool undo, string guardCommand, TimeProvider time)
     {
@@ -40,56 +43,8 @@ public static class GuardInstaller
 
         var result = ClientConfigEditor.Edit(
             files,
-            (_, entry) => undo ? (Unwrap(entry) ? "unguarded" : null) : (Wrap(entry, guardCommand) ? "guarded" : null),
+            (_, launch) => undo ? GuardWrapper.Unwrap(launch) : GuardWrapper.Wrap(launch, guardCommand),
             time);
         return result with { Notes = [.. notes, .. result.Notes] };
-    }
-
-    private static bool Wrap(JsonObject entry, string guardCommand)
-    {
-        if (entry["command"] is not JsonValue cmd || cmd.GetValueKind() != JsonValueKind.String)
-        {
-            return false; // remote servers have no process to wrap
-        }
-
-        var command = cmd.GetValue<string>();
-        var args = entry["args"] as JsonArray ?? [];
-        if (Resolution.LaunchResolver.Unwrap(command, args.Select(a => a?.ToString() ?? "").ToList()).Guarded)
-        {
-            return false;
-        }
-
-        var wrapped = new JsonArray("run", "--", command);
-        foreach (var a in args)
-        {
-            wrapped.Add(a?.DeepClone());
-        }
-
-        entry["command"] = guardCommand;
-        entry["args"] = wrapped;
-        return true;
-    }
-
-    private static bool Unwrap(JsonObject entry)
-    {
-        if (entry["command"] is not JsonValue cmd || cmd.GetValueKind() != JsonValueKind.String || entry["args"] is not JsonArray args)
-        {
-            return false;
-        }
-
-        // Only the wrapper install added is removed: "mcpguard run [options] -- <command> <args>".
-        var list = args.Select(a => a?.ToString() ?? "").ToList();
-        var dashDash = list.IndexOf("--");
-        if (Resolution.CommandLine.BaseName(cmd.GetValue<string>()) != "mcpguard" || list.Count == 0 || list[0] != "run"
-            || dashDash < 0 || dashDash + 1 >= list.Count)
-        {
-            return false;
-        }
-
-        var inner = list[dashDash + 1];
-        var innerArgs = list.Skip(dashDash + 2);
-        entry["command"] = inner;
-        entry["args"] = new JsonArray([.. innerArgs.Select(a => (JsonNode?)JsonValue.Create(a))]);
-        return true;
     }
 }

@@ -1,5 +1,3 @@
-using System.Text.Json;
-using System.Text.Json.Nodes;
 using McpGuard.Verify.Discovery;
 using McpGuard.Verify.Install;
 
@@ -8,8 +6,9 @@ namespace McpGuard.Verify.Updates;
 /// <summary>
 /// Rewrites every client config that launches an npm package (npx &amp; co., also inside <c>mcpguard run --</c>) so
 /// it runs one exact version (<c>npx -y name@x.y.z</c>): backup first, atomic write, through
-/// <see cref="ClientConfigEditor"/>, including Claude Code's per-project entries in ~/.claude.json. Entries it cannot
-/// rewrite (Codex's TOML) are reported as notes, never silently skipped.
+/// <see cref="ClientConfigEditor"/> (JSON configs, Codex's TOML with its comments and formatting kept), including
+/// Claude Code's per-project entries in ~/.claude.json. Entries it cannot rewrite are reported as notes, never
+/// silently skipped.
 /// </summary>
 public static class ConfigVersionRewriter
 {
@@ -21,21 +20,18 @@ public static class ConfigVersionRewriter
             .Where(s => s.Command is not null && NpmLaunchSpec.PackageName(s.Command, s.Args) is { } p && versions.TryGetValue(p, out var v)
                 && !NpmLaunchSpec.IsPinnedTo(s.Command, s.Args, p, v))
             .ToList();
+        var files = due.Select(s => s.ConfigPath).Distinct(StringComparer.Ordinal).ToList();
+        var result = ClientConfigEditor.Edit(files, (_, launch) => Pin(launch, versions), time, dryRun, includeProjects: true);
+
         var notes = new List<string>();
-        var jsonFiles = new List<string>();
-        foreach (var file in due.Select(s => s.ConfigPath).Distinct(StringComparer.Ordinal))
-        {
-            if (file.EndsWith(".toml", StringComparison.OrdinalIgnoreCase))
-            {
-                continue; // reported below with the entry it names
-            }
-
-            jsonFiles.Add(file);
-        }
-
-        var result = ClientConfigEditor.Edit(jsonFiles, (_, entry) => Pin(entry, versions), time, dryRun, includeProjects: true);
         foreach (var s in due.Where(s => !result.Changes.Any(c => c.ConfigPath == s.ConfigPath && c.Server == s.Name)))
         {
+            // The editor already said why when it left the entry alone (not plain strings, a form it cannot splice).
+            if (result.Notes.Any(n => n.StartsWith($"{s.ConfigPath}: server '{s.Name}' ", StringComparison.Ordinal)))
+            {
+                continue;
+            }
+
             var package = NpmLaunchSpec.PackageName(s.Command!, s.Args)!;
             notes.Add($"{s.ConfigPath}: server '{s.Name}' launches {package} but could not be rewritten here; change it by hand to {package}@{versions[package]}");
         }
@@ -43,24 +39,16 @@ public static class ConfigVersionRewriter
         return result with { Notes = [.. result.Notes, .. notes] };
     }
 
-    private static string? Pin(JsonObject entry, IReadOnlyDictionary<string, string> versions)
+    /// <summary>The launch with its npm spec set to the exact version <paramref name="versions"/> names; null when it already is, or runs no listed package.</summary>
+    internal static LaunchEdit? Pin(ServerLaunch launch, IReadOnlyDictionary<string, string> versions)
     {
-        if (entry["command"] is not JsonValue cmd || cmd.GetValueKind() != JsonValueKind.String || entry["args"] is not JsonArray args
-            || args.Any(a => a is not JsonValue v || v.GetValueKind() != JsonValueKind.String))
+        if (NpmLaunchSpec.Find(launch.Command, launch.Args) is not { } found || !versions.TryGetValue(found.Spec.Name, out var version)
+            || NpmLaunchSpec.IsPinnedTo(launch.Command, launch.Args, found.Spec.Name, version)
+            || NpmLaunchSpec.WithVersion(launch.Command, launch.Args, found.Spec.Name, version) is not { } args)
         {
             return null;
         }
 
-        var command = cmd.GetValue<string>();
-        var list = args.Select(a => a!.GetValue<string>()).ToList();
-        if (NpmLaunchSpec.Find(command, list) is not { } found || !versions.TryGetValue(found.Spec.Name, out var version)
-            || NpmLaunchSpec.IsPinnedTo(command, list, found.Spec.Name, version))
-        {
-            return null;
-        }
-
-        var before = list[found.ArgIndex];
-        args[found.ArgIndex] = $"{found.Prefix}{found.Spec.Name}@{version}";
-        return $"{before} -> {found.Prefix}{found.Spec.Name}@{version}";
+        return new LaunchEdit(launch with { Args = args }, $"{launch.Args[found.ArgIndex]} -> {args[found.ArgIndex]}");
     }
 }
