@@ -1,5 +1,7 @@
 using System.CommandLine;
+using System.Runtime.InteropServices;
 using McpGuard.Core;
+using McpGuard.Core.Reports;
 using McpGuard.Runtime.Policy;
 using McpGuard.Runtime.Egress;
 using McpGuard.Runtime.Processes;
@@ -13,7 +15,8 @@ namespace McpGuard.Cli.Commands;
 /// <c>mcpguard run [options] -- &lt;server command&gt;</c>: what a client config launches instead of the server.
 /// Exit codes: 0 = the client disconnected and the server was stopped; 1 = the server exited on its own (crash
 /// or exit), or start was refused because the installed package differs from the lock; 2 = usage, policy or
-/// lock-file error, or the server command could not be started.
+/// lock-file error, or the server command could not be started, or the audit log could not be written (the session
+/// was stopped before forwarding anything the failed write described).
 /// </summary>
 internal static class RunCommand
 {
@@ -91,6 +94,7 @@ internal static class RunCommand
                 context.Error.WriteLine($"mcpguard: no pins for server '{name}' in the lock file; tool definitions are not checked (run 'mcpguard lock --name {name} -- ...').");
             }
 
+            _ = s_fileSizeLimitSignal.Value;
             var selection = await services.SelectLauncherAsync(parse.GetValue(launch.Sandbox), context, ct);
             await using var auditSink = services.OpenAudit(parse.GetValue(audit), services.Redactor, context);
             if (auditSink is Audit.Journal.JournaledAuditStore journaled)
@@ -133,20 +137,32 @@ internal static class RunCommand
 
             await using (server)
             {
-                var result = await GuardProxy.RunAsync(
-                    new GuardOptions { ServerName = name, Policy = serverPolicy, Limits = limits, Pins = pins },
-                    new GuardServices
-                    {
-                        Audit = auditSink,
-                        Scanner = services.Scanner,
-                        Redactor = services.Redactor,
-                        Calls = services.Calls,
-                        Diagnostics = context.Error,
-                    },
-                    context.StandardInput ?? Console.OpenStandardInput(),
-                    context.StandardOutput ?? Console.OpenStandardOutput(),
-                    server,
-                    ct);
+                SessionResult result;
+                try
+                {
+                    result = await GuardProxy.RunAsync(
+                        new GuardOptions { ServerName = name, Policy = serverPolicy, Limits = limits, Pins = pins },
+                        new GuardServices
+                        {
+                            Audit = auditSink,
+                            Scanner = services.Scanner,
+                            Redactor = services.Redactor,
+                            Calls = services.Calls,
+                            Diagnostics = context.Error,
+                        },
+                        context.StandardInput ?? Console.OpenStandardInput(),
+                        context.StandardOutput ?? Console.OpenStandardOutput(),
+                        server,
+                        ct);
+                }
+                catch (Audit.AuditWriteException ex)
+                {
+                    // Fail closed: the session stopped at the first event that could not be written, before the message
+                    // it describes was forwarded; the server has been stopped.
+                    context.Error.WriteLine($"mcpguard: stopped '{name}': {ex.Message}. Nothing was forwarded after the last event that could be written; free disk space (or raise the file size limit) and start again.");
+                    return ExitCodes.UsageError;
+                }
+
                 if (result.End == SessionEnd.ServerExited)
                 {
                     context.Error.WriteLine($"mcpguard: server '{name}' exited" + (result.ServerExitCode is { } code ? $" with code {code}" : ""));
@@ -158,6 +174,19 @@ internal static class RunCommand
         });
         return command;
     }
+
+    /// <summary>
+    /// Handles SIGXFSZ from now until the process exits. Unhandled, a write past the file size limit (`ulimit -f`)
+    /// kills the process before it can say which file; handled, the write fails with EFBIG like one on a full disk,
+    /// and the audit journal fails closed with a message naming itself. Never unregistered: the signal is dispatched
+    /// asynchronously, and one raised by the session's last writes but dispatched after a Dispose would get the
+    /// default action again (exit 153 instead of the message). A handler, unlike SIG_IGN, is not inherited by the server.
+    /// </summary>
+    private static readonly Lazy<PosixSignalRegistration?> s_fileSizeLimitSignal = new(() =>
+        OperatingSystem.IsLinux() || OperatingSystem.IsMacOS() ? PosixSignalRegistration.Create((PosixSignal)SigXfsz, signal => signal.Cancel = true) : null);
+
+    // SIGXFSZ on Linux (x86, Arm) and macOS; PosixSignal takes raw numbers for the signals it does not name.
+    private const int SigXfsz = 25;
 
     /// <summary>Stops the egress proxy and removes its private socket folder when the session ends.</summary>
     private sealed class EgressLifetime(EgressProxy? proxy, string? socketDirectory) : IAsyncDisposable

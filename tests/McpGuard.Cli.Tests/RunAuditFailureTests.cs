@@ -1,0 +1,140 @@
+using System.Diagnostics;
+using System.Globalization;
+using System.Text.Json.Nodes;
+using McpGuard.TestSupport;
+
+namespace McpGuard.Cli.Tests;
+
+/// <summary>
+/// The audit journal's failure paths on a real `mcpguard run` process (docs/audit.md "The process journal"): a
+/// journal write that fails stops the session before anything it describes is forwarded, and a journal left by a
+/// killed process is imported and reported when the next `run` starts.
+/// </summary>
+public sealed class RunAuditFailureTests
+{
+    // A minimal MCP server (test fixture): appends every line it receives to the file named by its argument and
+    // answers every request, so the test can tell exactly what reached it.
+    private const string RecordingServer = """
+        // Test fixture: records what the proxy forwards; talks to nobody but its stdin/stdout.
+        const fs = require('node:fs');
+        const log = process.argv[2];
+        const lines = require('node:readline').createInterface({ input: process.stdin });
+        lines.on('line', line => {
+          fs.appendFileSync(log, line + '\n');
+          const message = JSON.parse(line);
+          if (message.id === undefined) return;
+          const result = message.method === 'initialize'
+            ? { protocolVersion: '2025-06-18', capabilities: { tools: {} }, serverInfo: { name: 'recording', version: '1' } }
+            : { content: [{ type: 'text', text: 'ok' }] };
+          process.stdout.write(JSON.stringify({ jsonrpc: '2.0', id: message.id, result }) + '\n');
+        });
+        lines.on('close', () => process.exit(0));
+        """;
+
+    private const string Initialize = """{"jsonrpc":"2.0","id":1,"method":"initialize","params":{"protocolVersion":"2025-06-18","capabilities":{},"clientInfo":{"name":"failpath-test","version":"1"}}}""";
+
+    private static CancellationToken Ct => TestContext.Current.CancellationToken;
+
+    /// <summary>
+    /// A journal write that fails for real: the running proxy's file size limit (RLIMIT_FSIZE, what `ulimit -f` sets)
+    /// is lowered to just past what its journal holds, so the write of the next event stops at the limit with EFBIG,
+    /// as on a full disk. The tool call that event describes must never reach the server.
+    /// </summary>
+    [Fact]
+    public async Task Run_JournalWriteFails_CallNeverReachesServer_SessionStopsWithMessageNamingTheJournal()
+    {
+        using var dir = new TempDirectory();
+        var audit = Path.Combine(dir.Path, "audit.db");
+        var received = Path.Combine(dir.Path, "received.jsonl");
+        using var guard = StartRun(dir, audit, "node", dir.Write("server.js", RecordingServer), received);
+        using var killOnFailure = KillOnDispose(guard);
+        var stderr = guard.StandardError.ReadToEndAsync(Ct);
+        await SendAsync(guard, Initialize);
+        Assert.NotNull((await ReadMessageAsync(guard, stderr))["result"]);
+
+        // Every event so far is committed (the answer was forwarded after its commit); leave room for a few bytes more.
+        var journal = Assert.Single(Directory.GetFiles(audit + ".journals", "*.jnl"));
+        var limit = new FileInfo(journal).Length + 256;
+        var prlimit = await ProcessRunner.RunAsync(
+            "prlimit", ["--pid", guard.Id.ToString(CultureInfo.InvariantCulture), $"--fsize={limit}:unlimited"], null, null, TimeSpan.FromSeconds(30), Ct);
+        Assert.True(prlimit.Code == 0, "prlimit failed: " + prlimit.Err);
+
+        // The call's event holds its arguments, so it is far larger than the room left: its write fails.
+        var call = new JsonObject
+        {
+            ["jsonrpc"] = "2.0",
+            ["id"] = 2,
+            ["method"] = "tools/call",
+            ["params"] = new JsonObject { ["name"] = "echo", ["arguments"] = new JsonObject { ["message"] = "MARKER-" + new string('x', 8192) } },
+        };
+        await SendAsync(guard, call.ToJsonString());
+
+        // The proxy ends the session on its own (stdin stays open), says why, and exits non-zero.
+        var output = await guard.StandardOutput.ReadToEndAsync(Ct).WaitAsync(TimeSpan.FromSeconds(60), Ct);
+        await guard.WaitForExitAsync(Ct).WaitAsync(TimeSpan.FromSeconds(60), Ct);
+        var err = await stderr;
+        Assert.True(guard.ExitCode == 2, $"exit {guard.ExitCode}: {err}");
+        Assert.Contains($"audit journal write to {journal} failed", err, StringComparison.Ordinal);
+        Assert.Contains("file size limit", err, StringComparison.Ordinal);
+        Assert.DoesNotContain("Unhandled exception", err, StringComparison.Ordinal);
+        Assert.DoesNotContain("\"id\":2", output, StringComparison.Ordinal);
+
+        var serverSaw = await File.ReadAllTextAsync(received, Ct);
+        Assert.Contains("\"method\":\"initialize\"", serverSaw, StringComparison.Ordinal);
+        Assert.DoesNotContain("MARKER", serverSaw, StringComparison.Ordinal);
+
+        // The chain holds what was committed and not the failed event; the cut-short write is reported, not imported.
+        var verify = await CliHarness.RunAsync("audit", "verify", "--audit", audit);
+        Assert.True(verify.ExitCode == 0, verify.Out + verify.Error);
+        Assert.Contains("write cut short", verify.Error, StringComparison.Ordinal);
+        var export = await CliHarness.RunAsync("audit", "export", "--format", "jsonl", "--audit", audit);
+        var events = export.Out.Split('\n', StringSplitOptions.RemoveEmptyEntries).Select(l => JsonNode.Parse(l)!).ToList();
+        Assert.Contains(events, e => e["method"]?.ToString() == "initialize");
+        Assert.DoesNotContain(events, e => e["requestId"]?.ToString() == "2");
+        Assert.DoesNotContain("MARKER", export.Out, StringComparison.Ordinal);
+    }
+
+    private static Process StartRun(TempDirectory dir, string audit, params string[] server)
+    {
+        var psi = new ProcessStartInfo("dotnet")
+        {
+            RedirectStandardInput = true,
+            RedirectStandardOutput = true,
+            RedirectStandardError = true,
+            UseShellExecute = false,
+        };
+        foreach (var a in (string[])[RepoPaths.McpGuardDll, "run", "--sandbox", "none", "--audit", audit, "--", .. server])
+        {
+            psi.ArgumentList.Add(a);
+        }
+
+        psi.Environment["MCPGUARD_HOME"] = Path.Combine(dir.Path, "home");
+        return Process.Start(psi)!;
+    }
+
+    /// <summary>Kills the process if the test ends (fails) while it still runs.</summary>
+    private static IDisposable KillOnDispose(Process process) => new Disposer(() =>
+    {
+        if (!process.HasExited)
+        {
+            process.Kill(entireProcessTree: true);
+        }
+    });
+
+    private sealed class Disposer(Action action) : IDisposable
+    {
+        public void Dispose() => action();
+    }
+
+    private static async Task SendAsync(Process guard, string line)
+    {
+        await guard.StandardInput.WriteLineAsync(line);
+        await guard.StandardInput.FlushAsync(Ct);
+    }
+
+    private static async Task<JsonObject> ReadMessageAsync(Process guard, Task<string> stderr)
+    {
+        var line = await guard.StandardOutput.ReadLineAsync(Ct).AsTask().WaitAsync(TimeSpan.FromSeconds(60), Ct);
+        return JsonNode.Parse(line ?? throw new InvalidOperationException("mcpguard closed stdout: " + await stderr))!.AsObject();
+    }
+}
