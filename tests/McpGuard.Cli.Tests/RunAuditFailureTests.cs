@@ -12,17 +12,22 @@ namespace McpGuard.Cli.Tests;
 /// </summary>
 public sealed class RunAuditFailureTests
 {
-    // A minimal MCP server (test fixture): appends every line it receives to the file named by its argument and
-    // answers every request, so the test can tell exactly what reached it.
+    // A minimal MCP server (test fixture): appends every line it receives to the file named by its first argument and
+    // answers every request, so the test can tell exactly what reached it. Given two FIFOs, it holds each tools/call's
+    // answer until the test has read "got" from the first and written to the second.
     private const string RecordingServer = """
         // Test fixture: records what the proxy forwards; talks to nobody but its stdin/stdout.
         const fs = require('node:fs');
-        const log = process.argv[2];
+        const [log, got, go] = process.argv.slice(2);
         const lines = require('node:readline').createInterface({ input: process.stdin });
         lines.on('line', line => {
           fs.appendFileSync(log, line + '\n');
           const message = JSON.parse(line);
           if (message.id === undefined) return;
+          if (message.method === 'tools/call' && got) {
+            fs.writeFileSync(got, 'got');
+            fs.readFileSync(go);
+          }
           const result = message.method === 'initialize'
             ? { protocolVersion: '2025-06-18', capabilities: { tools: {} }, serverInfo: { name: 'recording', version: '1' } }
             : { content: [{ type: 'text', text: 'ok' }] };
@@ -54,10 +59,7 @@ public sealed class RunAuditFailureTests
 
         // Every event so far is committed (the answer was forwarded after its commit); leave room for a few bytes more.
         var journal = Assert.Single(Directory.GetFiles(audit + ".journals", "*.jnl"));
-        var limit = new FileInfo(journal).Length + 256;
-        var prlimit = await ProcessRunner.RunAsync(
-            "prlimit", ["--pid", guard.Id.ToString(CultureInfo.InvariantCulture), $"--fsize={limit}:unlimited"], null, null, TimeSpan.FromSeconds(30), Ct);
-        Assert.True(prlimit.Code == 0, "prlimit failed: " + prlimit.Err);
+        await LimitFileSizeAsync(guard, new FileInfo(journal).Length + 256);
 
         // The call's event holds its arguments, so it is far larger than the room left: its write fails.
         var call = new JsonObject
@@ -92,6 +94,62 @@ public sealed class RunAuditFailureTests
         Assert.Contains(events, e => e["method"]?.ToString() == "initialize");
         Assert.DoesNotContain(events, e => e["requestId"]?.ToString() == "2");
         Assert.DoesNotContain("MARKER", export.Out, StringComparison.Ordinal);
+    }
+
+    /// <summary>
+    /// The other direction: the call's event is committed and the call forwarded; then the limit leaves no room, so
+    /// the server's answer cannot be recorded and must never reach the client.
+    /// </summary>
+    [Fact]
+    public async Task Run_JournalWriteFailsForAnswer_AnswerNeverReachesClient_SessionStopsWithMessage()
+    {
+        using var dir = new TempDirectory();
+        var audit = Path.Combine(dir.Path, "audit.db");
+        var received = Path.Combine(dir.Path, "received.jsonl");
+        var got = await MakeFifoAsync(dir, "got");
+        var go = await MakeFifoAsync(dir, "go");
+        using var guard = StartRun(dir, audit, "node", dir.Write("server.js", RecordingServer), received, got, go);
+        using var killOnFailure = KillOnDispose(guard);
+        var stderr = guard.StandardError.ReadToEndAsync(Ct);
+        await SendAsync(guard, Initialize);
+        Assert.NotNull((await ReadMessageAsync(guard, stderr))["result"]);
+
+        await SendAsync(guard, """{"jsonrpc":"2.0","id":2,"method":"tools/call","params":{"name":"echo","arguments":{"message":"hi"}}}""");
+        // The server has the call, so its event was committed; it answers once told to.
+        Assert.Equal("got", await Task.Run(() => File.ReadAllText(got), Ct).WaitAsync(TimeSpan.FromSeconds(60), Ct));
+        var journal = Assert.Single(Directory.GetFiles(audit + ".journals", "*.jnl"));
+        await LimitFileSizeAsync(guard, new FileInfo(journal).Length);
+        await Task.Run(() => File.WriteAllText(go, "go"), Ct).WaitAsync(TimeSpan.FromSeconds(60), Ct);
+
+        var output = await guard.StandardOutput.ReadToEndAsync(Ct).WaitAsync(TimeSpan.FromSeconds(60), Ct);
+        await guard.WaitForExitAsync(Ct).WaitAsync(TimeSpan.FromSeconds(60), Ct);
+        var err = await stderr;
+        Assert.True(guard.ExitCode == 2, $"exit {guard.ExitCode}: {err}");
+        Assert.Contains($"audit journal write to {journal} failed", err, StringComparison.Ordinal);
+        Assert.DoesNotContain("Unhandled exception", err, StringComparison.Ordinal);
+        Assert.DoesNotContain("\"id\":2", output, StringComparison.Ordinal);
+        Assert.Contains("\"method\":\"tools/call\"", await File.ReadAllTextAsync(received, Ct), StringComparison.Ordinal);
+
+        var export = await CliHarness.RunAsync("audit", "export", "--format", "jsonl", "--audit", audit);
+        var events = export.Out.Split('\n', StringSplitOptions.RemoveEmptyEntries).Select(l => JsonNode.Parse(l)!).ToList();
+        Assert.Contains(events, e => e["requestId"]?.ToString() == "2" && e["direction"]?.ToString() == "client-to-server");
+        Assert.DoesNotContain(events, e => e["requestId"]?.ToString() == "2" && e["direction"]?.ToString() == "server-to-client");
+    }
+
+    private static async Task<string> MakeFifoAsync(TempDirectory dir, string name)
+    {
+        var path = Path.Combine(dir.Path, name);
+        var made = await ProcessRunner.RunAsync("mkfifo", [path], null, null, TimeSpan.FromSeconds(30), Ct);
+        Assert.True(made.Code == 0, "mkfifo failed: " + made.Err);
+        return path;
+    }
+
+    /// <summary>Sets the running process's file size limit (RLIMIT_FSIZE, soft; what `ulimit -f` sets) to <paramref name="bytes"/>.</summary>
+    private static async Task LimitFileSizeAsync(Process process, long bytes)
+    {
+        var prlimit = await ProcessRunner.RunAsync(
+            "prlimit", ["--pid", process.Id.ToString(CultureInfo.InvariantCulture), $"--fsize={bytes}:unlimited"], null, null, TimeSpan.FromSeconds(30), Ct);
+        Assert.True(prlimit.Code == 0, "prlimit failed: " + prlimit.Err);
     }
 
     private static Process StartRun(TempDirectory dir, string audit, params string[] server)
