@@ -59,19 +59,7 @@ public sealed class AuditCommandTests
     {
         using var dir = new TempDirectory();
         var path = await CreateLogAsync(dir.Path, count: 3);
-        // What a `run` killed inside its last journal write leaves: one whole record, then a frame cut short.
-        string journal;
-        using (var writer = Audit.Journal.AuditJournalWriter.Create(Audit.Journal.AuditJournalFormat.DirectoryFor(path)))
-        {
-            var record = new AuditRecordEncoder().Encode(
-                new AuditEvent { Time = DateTimeOffset.UnixEpoch, Kind = "message", Decision = "allow", Server = "postmark" },
-                new NoSecrets());
-            writer.Add(record.Span);
-            writer.Commit();
-            journal = writer.Path;
-        }
-
-        await File.AppendAllBytesAsync(journal, [0x30, 0, 0, 0, 9, 9, 9, 9, 1, 2], Ct);
+        var journal = await KilledRunJournal.WriteAsync(path, Ct);
 
         var r = await CliHarness.RunAsync("audit", "verify", "--audit", path);
         Assert.Equal(0, r.ExitCode);

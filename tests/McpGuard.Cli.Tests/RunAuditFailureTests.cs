@@ -136,6 +136,36 @@ public sealed class RunAuditFailureTests
         Assert.DoesNotContain(events, e => e["requestId"]?.ToString() == "2" && e["direction"]?.ToString() == "server-to-client");
     }
 
+    /// <summary>
+    /// The next `run` after a killed one: the dead journal goes into the chain before this run starts its own, and the
+    /// write that was cut short is reported on stderr (which the client shows), not silently dropped.
+    /// </summary>
+    [Fact]
+    public async Task Run_JournalLeftByAKilledRun_ImportedAtStartAndTornTailWarnedOnStderr()
+    {
+        using var dir = new TempDirectory();
+        var audit = Path.Combine(dir.Path, "audit.db");
+        var journal = await KilledRunJournal.WriteAsync(audit, Ct);
+
+        // Stdin is closed at once: the client leaves, the server is stopped and run exits 0.
+        var (code, _, err) = await ProcessRunner.RunAsync(
+            "dotnet",
+            [RepoPaths.McpGuardDll, "run", "--sandbox", "none", "--audit", audit, "--", "node", "-e", "process.stdin.resume()"],
+            new Dictionary<string, string> { ["MCPGUARD_HOME"] = Path.Combine(dir.Path, "home") },
+            dir.Path,
+            TimeSpan.FromSeconds(60),
+            Ct);
+        Assert.True(code == 0, $"exit {code}: {err}");
+        Assert.Contains($"mcpguard: warning: {journal}: {KilledRunJournal.TornBytes} bytes at the end were a write cut short", err, StringComparison.Ordinal);
+        Assert.False(File.Exists(journal), "an imported dead journal is deleted");
+
+        var export = await CliHarness.RunAsync("audit", "export", "--format", "jsonl", "--audit", audit);
+        var events = export.Out.Split('\n', StringSplitOptions.RemoveEmptyEntries).Select(l => JsonNode.Parse(l)!).ToList();
+        Assert.Equal("postmark", events[0]["server"]?.ToString());
+        Assert.Contains(events.Skip(1), e => e["kind"]?.ToString() == "process");
+        Assert.Empty(Directory.GetFiles(audit + ".journals"));
+    }
+
     private static async Task<string> MakeFifoAsync(TempDirectory dir, string name)
     {
         var path = Path.Combine(dir.Path, name);

@@ -1,5 +1,4 @@
 using System.CommandLine;
-using System.Runtime.InteropServices;
 using McpGuard.Core;
 using McpGuard.Core.Reports;
 using McpGuard.Runtime.Policy;
@@ -94,7 +93,6 @@ internal static class RunCommand
                 context.Error.WriteLine($"mcpguard: no pins for server '{name}' in the lock file; tool definitions are not checked (run 'mcpguard lock --name {name} -- ...').");
             }
 
-            _ = s_fileSizeLimitSignal.Value;
             var selection = await services.SelectLauncherAsync(parse.GetValue(launch.Sandbox), context, ct);
             await using var auditSink = services.OpenAudit(parse.GetValue(audit), services.Redactor, context);
             if (auditSink is Audit.Journal.JournaledAuditStore journaled)
@@ -174,19 +172,6 @@ internal static class RunCommand
         });
         return command;
     }
-
-    /// <summary>
-    /// Handles SIGXFSZ from now until the process exits. Unhandled, a write past the file size limit (`ulimit -f`)
-    /// kills the process before it can say which file; handled, the write fails with EFBIG like one on a full disk,
-    /// and the audit journal fails closed with a message naming itself. Never unregistered: the signal is dispatched
-    /// asynchronously, and one raised by the session's last writes but dispatched after a Dispose would get the
-    /// default action again (exit 153 instead of the message). A handler, unlike SIG_IGN, is not inherited by the server.
-    /// </summary>
-    private static readonly Lazy<PosixSignalRegistration?> s_fileSizeLimitSignal = new(() =>
-        OperatingSystem.IsLinux() || OperatingSystem.IsMacOS() ? PosixSignalRegistration.Create((PosixSignal)SigXfsz, signal => signal.Cancel = true) : null);
-
-    // SIGXFSZ on Linux (x86, Arm) and macOS; PosixSignal takes raw numbers for the signals it does not name.
-    private const int SigXfsz = 25;
 
     /// <summary>Stops the egress proxy and removes its private socket folder when the session ends.</summary>
     private sealed class EgressLifetime(EgressProxy? proxy, string? socketDirectory) : IAsyncDisposable
