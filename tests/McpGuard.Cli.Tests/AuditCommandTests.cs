@@ -1,7 +1,6 @@
 using System.Diagnostics;
 using System.Text.Json.Nodes;
 using McpGuard.Audit;
-using McpGuard.Core.Secrets;
 using McpGuard.TestSupport;
 using Microsoft.Data.Sqlite;
 
@@ -10,17 +9,6 @@ namespace McpGuard.Cli.Tests;
 public sealed class AuditCommandTests
 {
     private static CancellationToken Ct => TestContext.Current.CancellationToken;
-
-    private sealed class NoSecrets : ISecretRedactor
-    {
-        public string Redact(string text) => text;
-
-        public void RedactInPlace(JsonNode? node)
-        {
-        }
-
-        public bool ContainsSecret(string text) => false;
-    }
 
     private static async Task<string> CreateLogAsync(string dir, int count = 20)
     {

@@ -1,6 +1,5 @@
 using McpGuard.Audit;
 using McpGuard.Audit.Journal;
-using McpGuard.Core.Secrets;
 
 namespace McpGuard.Cli.Tests;
 
@@ -13,14 +12,21 @@ internal static class KilledRunJournal
     /// <summary>Bytes of the frame cut short at the journal's end.</summary>
     public const int TornBytes = 10;
 
-    /// <summary>Writes the journal beside <paramref name="databasePath"/>; returns its path.</summary>
-    public static async Task<string> WriteAsync(string databasePath, CancellationToken cancellationToken)
+    /// <summary>Writes the journal beside <paramref name="databasePath"/>; returns its path. <paramref name="reasonLength"/> pads the record.</summary>
+    public static async Task<string> WriteAsync(string databasePath, CancellationToken cancellationToken, int reasonLength = 0)
     {
         string journal;
         using (var writer = AuditJournalWriter.Create(AuditJournalFormat.DirectoryFor(databasePath)))
         {
             var record = new AuditRecordEncoder().Encode(
-                new AuditEvent { Time = DateTimeOffset.UnixEpoch, Kind = "message", Decision = "allow", Server = "postmark" },
+                new AuditEvent
+                {
+                    Time = DateTimeOffset.UnixEpoch,
+                    Kind = "message",
+                    Decision = "allow",
+                    Server = "postmark",
+                    Reason = reasonLength > 0 ? new string('r', reasonLength) : null,
+                },
                 new NoSecrets());
             writer.Add(record.Span);
             writer.Commit();
@@ -30,16 +36,5 @@ internal static class KilledRunJournal
         // A frame header announcing 48 bytes, and only some of them.
         await File.AppendAllBytesAsync(journal, [0x30, 0, 0, 0, 9, 9, 9, 9, 1, 2], cancellationToken);
         return journal;
-    }
-
-    private sealed class NoSecrets : ISecretRedactor
-    {
-        public string Redact(string text) => text;
-
-        public void RedactInPlace(System.Text.Json.Nodes.JsonNode? node)
-        {
-        }
-
-        public bool ContainsSecret(string text) => false;
     }
 }

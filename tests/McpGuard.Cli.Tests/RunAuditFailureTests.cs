@@ -166,6 +166,44 @@ public sealed class RunAuditFailureTests
         Assert.Empty(Directory.GetFiles(audit + ".journals"));
     }
 
+    /// <summary>
+    /// A reader (`audit verify`) that cannot write the database cannot import a dead journal: it still reads what is
+    /// in the database, warns that the journal's records are not shown, and leaves the journal for the next reader.
+    /// The write fails for real: the reader runs under a 64 KiB file size limit, room for SQLite's 32 KiB shared-memory
+    /// index but not for the write-ahead log the import of a 256 KiB record needs (as on a full disk).
+    /// </summary>
+    [Fact]
+    public async Task Verify_ReaderCannotWriteTheDatabase_WarnsTheJournalIsNotShown_AndTheNextReaderImportsIt()
+    {
+        using var dir = new TempDirectory();
+        var audit = Path.Combine(dir.Path, "audit.db");
+        await using (var store = Audit.SqliteAuditStore.Open(audit, new NoSecrets()))
+        {
+            await store.AppendAsync(new Audit.AuditEvent { Time = DateTimeOffset.UnixEpoch, Kind = "process", Decision = "info" }, Ct);
+        }
+
+        var journal = await KilledRunJournal.WriteAsync(audit, Ct, reasonLength: 256 * 1024);
+
+        // Under a file size limit the runtime's W^X double mapping cannot size its memory file and CoreCLR does not
+        // start; the Native AOT binary has no JIT and no such mapping.
+        var (code, stdout, err) = await ProcessRunner.RunAsync(
+            "prlimit",
+            ["--fsize=65536:unlimited", "dotnet", RepoPaths.McpGuardDll, "audit", "verify", "--audit", audit],
+            new Dictionary<string, string> { ["DOTNET_EnableWriteXorExecute"] = "0" },
+            dir.Path,
+            TimeSpan.FromSeconds(60),
+            Ct);
+        Assert.True(code == 0, $"exit {code}: {stdout}{err}");
+        Assert.Contains("intact, 1 records (1-1)", stdout, StringComparison.Ordinal);
+        Assert.Contains($"warning: 1 audit journal(s) in {audit}.journals could not be imported into {audit} (", err, StringComparison.Ordinal);
+        Assert.Contains("records still in them are not shown", err, StringComparison.Ordinal);
+        Assert.True(File.Exists(journal), "a journal that could not be imported is kept");
+
+        var next = await CliHarness.RunAsync("audit", "verify", "--audit", audit);
+        Assert.Contains("intact, 2 records (1-2)", next.Out, StringComparison.Ordinal);
+        Assert.False(File.Exists(journal));
+    }
+
     private static async Task<string> MakeFifoAsync(TempDirectory dir, string name)
     {
         var path = Path.Combine(dir.Path, name);
