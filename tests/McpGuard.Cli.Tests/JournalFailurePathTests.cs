@@ -6,11 +6,12 @@ using McpGuard.TestSupport;
 namespace McpGuard.Cli.Tests;
 
 /// <summary>
-/// The audit journal's failure paths on a real `mcpguard run` process (docs/audit.md "The process journal"): a
-/// journal write that fails stops the session before anything it describes is forwarded, and a journal left by a
-/// killed process is imported and reported when the next `run` starts.
+/// The audit journal's failure paths on real `mcpguard` processes (docs/audit.md "The process journal"): a journal
+/// write that fails stops the session before anything it describes is forwarded, either way; a journal left by a
+/// killed process is imported and reported when the next `run` starts; a reader that cannot write the database says
+/// what it could not include.
 /// </summary>
-public sealed class RunAuditFailureTests
+public sealed class JournalFailurePathTests
 {
     // A minimal MCP server (test fixture): appends every line it receives to the file named by its first argument and
     // answers every request, so the test can tell exactly what reached it. Given two FIFOs, it holds each tools/call's
