@@ -72,14 +72,7 @@ public sealed class JournalFailurePathTests
         };
         await SendAsync(guard, call.ToJsonString());
 
-        // The proxy ends the session on its own (stdin stays open), says why, and exits non-zero.
-        var output = await guard.StandardOutput.ReadToEndAsync(Ct).WaitAsync(TimeSpan.FromSeconds(60), Ct);
-        await guard.WaitForExitAsync(Ct).WaitAsync(TimeSpan.FromSeconds(60), Ct);
-        var err = await stderr;
-        Assert.True(guard.ExitCode == 2, $"exit {guard.ExitCode}: {err}");
-        Assert.Contains($"audit journal write to {journal} failed", err, StringComparison.Ordinal);
-        Assert.Contains("file size limit", err, StringComparison.Ordinal);
-        Assert.DoesNotContain("Unhandled exception", err, StringComparison.Ordinal);
+        var output = await AssertStoppedOnAuditFailureAsync(guard, stderr, journal);
         Assert.DoesNotContain("\"id\":2", output, StringComparison.Ordinal);
 
         var serverSaw = await File.ReadAllTextAsync(received, Ct);
@@ -90,11 +83,10 @@ public sealed class JournalFailurePathTests
         var verify = await CliHarness.RunAsync("audit", "verify", "--audit", audit);
         Assert.True(verify.ExitCode == 0, verify.Out + verify.Error);
         Assert.Contains("write cut short", verify.Error, StringComparison.Ordinal);
-        var export = await CliHarness.RunAsync("audit", "export", "--format", "jsonl", "--audit", audit);
-        var events = export.Out.Split('\n', StringSplitOptions.RemoveEmptyEntries).Select(l => JsonNode.Parse(l)!).ToList();
+        var events = await ExportAsync(audit);
         Assert.Contains(events, e => e["method"]?.ToString() == "initialize");
         Assert.DoesNotContain(events, e => e["requestId"]?.ToString() == "2");
-        Assert.DoesNotContain("MARKER", export.Out, StringComparison.Ordinal);
+        Assert.DoesNotContain(events, e => e.ToJsonString().Contains("MARKER", StringComparison.Ordinal));
     }
 
     /// <summary>
@@ -122,17 +114,11 @@ public sealed class JournalFailurePathTests
         await LimitFileSizeAsync(guard, new FileInfo(journal).Length);
         await Task.Run(() => File.WriteAllText(go, "go"), Ct).WaitAsync(TimeSpan.FromSeconds(60), Ct);
 
-        var output = await guard.StandardOutput.ReadToEndAsync(Ct).WaitAsync(TimeSpan.FromSeconds(60), Ct);
-        await guard.WaitForExitAsync(Ct).WaitAsync(TimeSpan.FromSeconds(60), Ct);
-        var err = await stderr;
-        Assert.True(guard.ExitCode == 2, $"exit {guard.ExitCode}: {err}");
-        Assert.Contains($"audit journal write to {journal} failed", err, StringComparison.Ordinal);
-        Assert.DoesNotContain("Unhandled exception", err, StringComparison.Ordinal);
+        var output = await AssertStoppedOnAuditFailureAsync(guard, stderr, journal);
         Assert.DoesNotContain("\"id\":2", output, StringComparison.Ordinal);
         Assert.Contains("\"method\":\"tools/call\"", await File.ReadAllTextAsync(received, Ct), StringComparison.Ordinal);
 
-        var export = await CliHarness.RunAsync("audit", "export", "--format", "jsonl", "--audit", audit);
-        var events = export.Out.Split('\n', StringSplitOptions.RemoveEmptyEntries).Select(l => JsonNode.Parse(l)!).ToList();
+        var events = await ExportAsync(audit);
         Assert.Contains(events, e => e["requestId"]?.ToString() == "2" && e["direction"]?.ToString() == "client-to-server");
         Assert.DoesNotContain(events, e => e["requestId"]?.ToString() == "2" && e["direction"]?.ToString() == "server-to-client");
     }
@@ -160,8 +146,7 @@ public sealed class JournalFailurePathTests
         Assert.Contains($"mcpguard: warning: {journal}: {KilledRunJournal.TornBytes} bytes at the end were a write cut short", err, StringComparison.Ordinal);
         Assert.False(File.Exists(journal), "an imported dead journal is deleted");
 
-        var export = await CliHarness.RunAsync("audit", "export", "--format", "jsonl", "--audit", audit);
-        var events = export.Out.Split('\n', StringSplitOptions.RemoveEmptyEntries).Select(l => JsonNode.Parse(l)!).ToList();
+        var events = await ExportAsync(audit);
         Assert.Equal("postmark", events[0]["server"]?.ToString());
         Assert.Contains(events.Skip(1), e => e["kind"]?.ToString() == "process");
         Assert.Empty(Directory.GetFiles(audit + ".journals"));
@@ -203,6 +188,30 @@ public sealed class JournalFailurePathTests
         var next = await CliHarness.RunAsync("audit", "verify", "--audit", audit);
         Assert.Contains("intact, 2 records (1-2)", next.Out, StringComparison.Ordinal);
         Assert.False(File.Exists(journal));
+    }
+
+    /// <summary>
+    /// The proxy ended the session on its own (the test keeps stdin open), said why naming the journal, and exited 2,
+    /// without a stack trace. Returns everything it wrote to the client.
+    /// </summary>
+    private static async Task<string> AssertStoppedOnAuditFailureAsync(Process guard, Task<string> stderr, string journal)
+    {
+        var output = await guard.StandardOutput.ReadToEndAsync(Ct).WaitAsync(TimeSpan.FromSeconds(60), Ct);
+        await guard.WaitForExitAsync(Ct).WaitAsync(TimeSpan.FromSeconds(60), Ct);
+        var err = await stderr;
+        Assert.True(guard.ExitCode == 2, $"exit {guard.ExitCode}: {err}");
+        Assert.Contains($"mcpguard: stopped 'server': audit journal write to {journal} failed: File too large", err, StringComparison.Ordinal);
+        Assert.Contains("file size limit", err, StringComparison.Ordinal);
+        Assert.DoesNotContain("Unhandled exception", err, StringComparison.Ordinal);
+        return output;
+    }
+
+    /// <summary>The chain as a user exports it (`audit export --format jsonl`), pending journals imported first.</summary>
+    private static async Task<List<JsonNode>> ExportAsync(string audit)
+    {
+        var export = await CliHarness.RunAsync("audit", "export", "--format", "jsonl", "--audit", audit);
+        Assert.True(export.ExitCode == 0, export.Error);
+        return [.. export.Out.Split('\n', StringSplitOptions.RemoveEmptyEntries).Select(l => JsonNode.Parse(l)!)];
     }
 
     private static async Task<string> MakeFifoAsync(TempDirectory dir, string name)
