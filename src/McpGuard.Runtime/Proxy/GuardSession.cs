@@ -138,8 +138,9 @@ internal sealed partial class GuardSession
 
     /// <summary>
     /// Fail closed, at once and both ways: an event could not be written, so nothing more may be forwarded. The
-    /// writers drop what they hold (their commit fails), the server is stopped rather than waited for, and the
-    /// client's input is no longer read. The caller rethrows the failure.
+    /// writers drop what they hold (their commit fails), the server is stopped (stdin closed, killed after the grace
+    /// period) instead of being waited for as if it had exited, and the client's input is no longer read. The caller
+    /// rethrows the failure.
     /// </summary>
     private async Task StopAfterAuditFailureAsync(Task clientPump, Task serverPump, Task stderrTask, CancellationTokenSource clientCts, CancellationTokenSource serverCts)
     {
