@@ -1,3 +1,4 @@
 using McpGuard.Cli;
 
+FileSizeLimitSignal.Handle();
 return await CliApp.RunAsync(args, CliContext.FromProcess());

@@ -181,4 +181,74 @@ public sealed class AuditProcessTests
         var v = AuditTestData.Verify(db);
         Assert.True(v.Intact, string.Join("\n", v.Problems));
     }
+
+    /// <summary>
+    /// A journal write that fails for real: the writer's file size limit (RLIMIT_FSIZE, `ulimit -f`) is lowered under
+    /// it, as a full disk would stop it. The store fails for good (an append after the limit is lifted again still
+    /// fails: a journal with a failed write is never appended to again), and the chain holds exactly the acknowledged
+    /// events: none lost, and not the one whose write failed.
+    /// </summary>
+    [Fact]
+    public async Task Journaled_WriteFails_FailsForGood_ChainHoldsExactlyTheAcknowledgedEvents()
+    {
+        using var dir = new TempDirectory();
+        var db = Path.Combine(dir.Path, "audit.db");
+        using var p = StartWriter(db, 0, 1, "F", "journaled");
+        try
+        {
+            using var timeout = CancellationTokenSource.CreateLinkedTokenSource(Ct);
+            timeout.CancelAfter(TimeSpan.FromSeconds(60));
+            async Task<string> NextLineAsync() =>
+                await p.StandardOutput.ReadLineAsync(timeout.Token) ?? throw new InvalidOperationException("audit-writer ended: " + await p.StandardError.ReadToEndAsync(Ct));
+
+            var acknowledged = new List<string>();
+            while (acknowledged.Count < 20)
+            {
+                acknowledged.Add((await NextLineAsync()).Split(' ')[1]);
+            }
+
+            var journal = Assert.Single(Directory.GetFiles(db + ".journals", "*.jnl"));
+            await SetFileSizeLimitAsync(p, (new FileInfo(journal).Length + 4096).ToString(System.Globalization.CultureInfo.InvariantCulture));
+            string failure;
+            while (!(failure = await NextLineAsync()).StartsWith("fail ", StringComparison.Ordinal))
+            {
+                acknowledged.Add(failure.Split(' ')[1]);
+            }
+
+            Assert.Contains($"audit journal write to {journal} failed", failure, StringComparison.Ordinal);
+            Assert.Contains("file size limit", failure, StringComparison.Ordinal);
+
+            await SetFileSizeLimitAsync(p, "unlimited");
+            await p.StandardInput.WriteLineAsync("append");
+            await p.StandardInput.FlushAsync(Ct);
+            Assert.StartsWith("fail probe ", await NextLineAsync(), StringComparison.Ordinal);
+
+            // Closing the store imports its journal (whole records only; the frame cut short at the limit is dropped).
+            await p.StandardInput.WriteLineAsync("dispose");
+            await p.StandardInput.FlushAsync(Ct);
+            await p.WaitForExitAsync(timeout.Token);
+            Assert.True(p.ExitCode == 0, await p.StandardError.ReadToEndAsync(Ct));
+
+            var v = AuditTestData.Verify(db);
+            Assert.True(v.Intact, string.Join("\n", v.Problems));
+            using var reader = AuditLogReader.Open(db);
+            Assert.Equal(acknowledged, reader.Query(new AuditQuery()).Select(r => r.RequestId));
+            Assert.False(File.Exists(journal), "the failed store's journal was imported and deleted on close");
+        }
+        finally
+        {
+            if (!p.HasExited)
+            {
+                p.Kill();
+            }
+        }
+    }
+
+    /// <summary>Sets the process's soft file size limit (RLIMIT_FSIZE) to <paramref name="bytes"/> ("unlimited" lifts it).</summary>
+    private static async Task SetFileSizeLimitAsync(Process process, string bytes)
+    {
+        var prlimit = await ProcessRunner.RunAsync(
+            "prlimit", ["--pid", process.Id.ToString(System.Globalization.CultureInfo.InvariantCulture), $"--fsize={bytes}:unlimited"], null, null, TimeSpan.FromSeconds(30), Ct);
+        Assert.True(prlimit.Code == 0, "prlimit failed: " + prlimit.Err);
+    }
 }

@@ -1,7 +1,6 @@
 using System.Diagnostics;
 using System.Text.Json.Nodes;
 using McpGuard.Audit;
-using McpGuard.Core.Secrets;
 using McpGuard.TestSupport;
 using Microsoft.Data.Sqlite;
 
@@ -10,17 +9,6 @@ namespace McpGuard.Cli.Tests;
 public sealed class AuditCommandTests
 {
     private static CancellationToken Ct => TestContext.Current.CancellationToken;
-
-    private sealed class NoSecrets : ISecretRedactor
-    {
-        public string Redact(string text) => text;
-
-        public void RedactInPlace(JsonNode? node)
-        {
-        }
-
-        public bool ContainsSecret(string text) => false;
-    }
 
     private static async Task<string> CreateLogAsync(string dir, int count = 20)
     {
@@ -59,19 +47,7 @@ public sealed class AuditCommandTests
     {
         using var dir = new TempDirectory();
         var path = await CreateLogAsync(dir.Path, count: 3);
-        // What a `run` killed inside its last journal write leaves: one whole record, then a frame cut short.
-        string journal;
-        using (var writer = Audit.Journal.AuditJournalWriter.Create(Audit.Journal.AuditJournalFormat.DirectoryFor(path)))
-        {
-            var record = new AuditRecordEncoder().Encode(
-                new AuditEvent { Time = DateTimeOffset.UnixEpoch, Kind = "message", Decision = "allow", Server = "postmark" },
-                new NoSecrets());
-            writer.Add(record.Span);
-            writer.Commit();
-            journal = writer.Path;
-        }
-
-        await File.AppendAllBytesAsync(journal, [0x30, 0, 0, 0, 9, 9, 9, 9, 1, 2], Ct);
+        var journal = await KilledRunJournal.WriteAsync(path, Ct);
 
         var r = await CliHarness.RunAsync("audit", "verify", "--audit", path);
         Assert.Equal(0, r.ExitCode);

@@ -132,7 +132,7 @@ internal sealed class AuditJournalWriter : IDisposable
         record.CopyTo(frame[AuditJournalFormat.FrameHeaderLength..]);
     }
 
-    /// <summary>Writes every buffered frame with one write. Throws <see cref="IOException"/> (disk full, I/O error).</summary>
+    /// <summary>Writes every buffered frame with one write. Throws <see cref="IOException"/> (disk full, file size limit, I/O error).</summary>
     public void Commit()
     {
         if (_pendingLength == 0)
@@ -140,7 +140,17 @@ internal sealed class AuditJournalWriter : IDisposable
             return;
         }
 
-        RandomAccess.Write(_file.SafeFileHandle, _pending.AsSpan(0, _pendingLength), _length);
+        try
+        {
+            RandomAccess.Write(_file.SafeFileHandle, _pending.AsSpan(0, _pendingLength), _length);
+        }
+        catch (ArgumentOutOfRangeException ex)
+        {
+            // .NET reports EFBIG (the write would pass the process's file size limit, RLIMIT_FSIZE: `ulimit -f`) this
+            // way, not as an IOException; it is the same failure as a full disk.
+            throw new IOException("File too large: the write would pass this process's file size limit (ulimit -f)", ex);
+        }
+
         Volatile.Write(ref _length, _length + _pendingLength);
         _pendingLength = 0;
         if (_pending.Length > 1024 * 1024)

@@ -177,10 +177,11 @@ public sealed class JournaledAuditStore : IAuditSink
                     _journal.FlushToDisk();
                 }
             }
-            catch (Exception ex) when (ex is IOException or UnauthorizedAccessException)
+            catch (Exception ex)
             {
-                // Fail closed, for good: the proxy forwards nothing whose event could not be written, and a journal
-                // with a failed write is not appended to again.
+                // Fail closed, for good, whatever the failure: the proxy forwards nothing whose event could not be
+                // written, and a journal with a failed write is not appended to again. (Letting any exception escape
+                // instead would leave the open batch's waiters hanging and retry the write on the next flush.)
                 _failure = new AuditWriteException($"audit journal write to {_journal.Path} failed: {ex.Message}", ex);
             }
         }

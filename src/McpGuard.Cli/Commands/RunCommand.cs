@@ -1,5 +1,6 @@
 using System.CommandLine;
 using McpGuard.Core;
+using McpGuard.Core.Reports;
 using McpGuard.Runtime.Policy;
 using McpGuard.Runtime.Egress;
 using McpGuard.Runtime.Processes;
@@ -13,7 +14,8 @@ namespace McpGuard.Cli.Commands;
 /// <c>mcpguard run [options] -- &lt;server command&gt;</c>: what a client config launches instead of the server.
 /// Exit codes: 0 = the client disconnected and the server was stopped; 1 = the server exited on its own (crash
 /// or exit), or start was refused because the installed package differs from the lock; 2 = usage, policy or
-/// lock-file error, or the server command could not be started.
+/// lock-file error, or the server command could not be started, or the audit log could not be written (the session
+/// was stopped before forwarding anything the failed write described).
 /// </summary>
 internal static class RunCommand
 {
@@ -133,20 +135,32 @@ internal static class RunCommand
 
             await using (server)
             {
-                var result = await GuardProxy.RunAsync(
-                    new GuardOptions { ServerName = name, Policy = serverPolicy, Limits = limits, Pins = pins },
-                    new GuardServices
-                    {
-                        Audit = auditSink,
-                        Scanner = services.Scanner,
-                        Redactor = services.Redactor,
-                        Calls = services.Calls,
-                        Diagnostics = context.Error,
-                    },
-                    context.StandardInput ?? Console.OpenStandardInput(),
-                    context.StandardOutput ?? Console.OpenStandardOutput(),
-                    server,
-                    ct);
+                SessionResult result;
+                try
+                {
+                    result = await GuardProxy.RunAsync(
+                        new GuardOptions { ServerName = name, Policy = serverPolicy, Limits = limits, Pins = pins },
+                        new GuardServices
+                        {
+                            Audit = auditSink,
+                            Scanner = services.Scanner,
+                            Redactor = services.Redactor,
+                            Calls = services.Calls,
+                            Diagnostics = context.Error,
+                        },
+                        context.StandardInput ?? Console.OpenStandardInput(),
+                        context.StandardOutput ?? Console.OpenStandardOutput(),
+                        server,
+                        ct);
+                }
+                catch (Audit.AuditWriteException ex)
+                {
+                    // Fail closed: the session stopped at the first event that could not be written, before the message
+                    // it describes was forwarded; the server has been stopped.
+                    context.Error.WriteLine($"mcpguard: stopped '{name}': {ex.Message}. Nothing was forwarded after the last event that could be written; free disk space (or raise the file size limit) and start again.");
+                    return ExitCodes.UsageError;
+                }
+
                 if (result.End == SessionEnd.ServerExited)
                 {
                     context.Error.WriteLine($"mcpguard: server '{name}' exited" + (result.ServerExitCode is { } code ? $" with code {code}" : ""));

@@ -1,5 +1,6 @@
 using System.Collections.Concurrent;
 using System.IO.Pipelines;
+using System.Runtime.ExceptionServices;
 using System.Text.Json;
 using System.Text.Json.Nodes;
 using System.Text.Unicode;
@@ -79,6 +80,11 @@ internal sealed partial class GuardSession
         var clientPump = PumpAsync(_clientReader, OnClientFrameAsync, _toServer, clientCts.Token);
         var serverPump = PumpAsync(_serverReader, OnServerFrameAsync, _toClient, serverCts.Token);
         var first = await Task.WhenAny(clientPump, serverPump);
+        if (first.Exception?.InnerException is Audit.AuditWriteException auditFailure)
+        {
+            await StopAfterAuditFailureAsync(clientPump, serverPump, stderrTask, clientCts, serverCts);
+            ExceptionDispatchInfo.Throw(auditFailure);
+        }
 
         SessionEnd end;
         int? exitCode = null;
@@ -128,6 +134,33 @@ internal sealed partial class GuardSession
         await _toClient.CompleteAsync();
         await Quietly(_audit.WhenCommittedAsync(CancellationToken.None).AsTask());
         return new SessionResult(end, exitCode, tail);
+    }
+
+    /// <summary>
+    /// Fail closed, at once and both ways: an event could not be written, so nothing more may be forwarded. The
+    /// writers drop what they hold (their commit fails), the server is stopped (stdin closed, killed after the grace
+    /// period) instead of being waited for as if it had exited, and the client's input is no longer read. The caller
+    /// rethrows the failure.
+    /// </summary>
+    private async Task StopAfterAuditFailureAsync(Task clientPump, Task serverPump, Task stderrTask, CancellationTokenSource clientCts, CancellationTokenSource serverCts)
+    {
+        _serverGone = true;
+        await _toServer.CompleteAsync();
+        await _toClient.CompleteAsync();
+        await _server.StopAsync(_limits.ShutdownGrace, CancellationToken.None);
+        clientCts.Cancel();
+        serverCts.Cancel();
+        foreach (var task in (Task[])[serverPump, stderrTask, clientPump.WaitAsync(TimeSpan.FromSeconds(1), CancellationToken.None)])
+        {
+            try
+            {
+                await task;
+            }
+            catch (Exception ex) when (ex is Audit.AuditWriteException or OperationCanceledException or IOException or ObjectDisposedException or TimeoutException)
+            {
+                // The other pump met the same failure, or stopped; the session is over either way.
+            }
+        }
     }
 
     private async Task<int?> ExitCodeAsync()

@@ -120,6 +120,27 @@ public sealed class ProxyForwardingTests
         await Assert.ThrowsAsync<Audit.AuditWriteException>(async () => await h.Session.WaitAsync(TimeSpan.FromSeconds(20), TestContext.Current.CancellationToken));
     }
 
+    [Fact]
+    public async Task Audit_CommitFailsForServerAnswer_ClientGetsNothing_AndServerIsStoppedNotWaitedFor()
+    {
+        var sink = new ManualCommitSink();
+        // A grace far longer than the test waits: the session must stop the server at once, not wait for it to exit.
+        var options = new GuardOptions { ServerName = "test", Limits = GuardLimits.Default with { ShutdownGrace = TimeSpan.FromMinutes(10) } };
+        var h = new ProxyHarness(options, new GuardServices { Audit = sink, Redactor = new FakeRedactor() });
+        await h.ClientSendAsync("""{"jsonrpc":"2.0","id":1,"method":"ping"}""");
+        await sink.WaitForAppendsAsync(1);
+        sink.Commit(1);
+        Assert.Equal("""{"jsonrpc":"2.0","id":1,"method":"ping"}""", await h.ServerReceiveAsync());
+
+        await h.Server.SendAsync("""{"jsonrpc":"2.0","id":1,"result":{}}""", TestContext.Current.CancellationToken);
+        await sink.WaitForAppendsAsync(1);
+        sink.Fail(1);
+
+        await Assert.ThrowsAsync<Audit.AuditWriteException>(async () => await h.Session.WaitAsync(TimeSpan.FromSeconds(20), TestContext.Current.CancellationToken));
+        Assert.True(h.Server.Stopped);
+        Assert.False(h.ClientHasUnreadOutput(), "the answer whose event failed reached the client");
+    }
+
     /// <summary>An audit sink whose commits the test completes (or fails) by hand, in order.</summary>
     private sealed class ManualCommitSink : Audit.IAuditSink
     {

@@ -46,6 +46,18 @@ internal sealed class ProxyHarness : IAsyncDisposable
     public async Task<string?> ClientReceiveAsync() =>
         await _clientReceived.ReadLineAsync(Ct).AsTask().WaitAsync(TimeSpan.FromSeconds(20), Ct);
 
+    /// <summary>Whether the proxy wrote anything to the client that the test has not read (definitive once the session ended).</summary>
+    public bool ClientHasUnreadOutput()
+    {
+        if (!_proxyToClient.Reader.TryRead(out var read))
+        {
+            return false;
+        }
+
+        _proxyToClient.Reader.AdvanceTo(read.Buffer.Start);
+        return !read.Buffer.IsEmpty;
+    }
+
     public async Task<JsonObject> ClientReceiveJsonAsync() =>
         JsonNode.Parse(await ClientReceiveAsync() ?? throw new InvalidOperationException("client output closed"))!.AsObject();
 

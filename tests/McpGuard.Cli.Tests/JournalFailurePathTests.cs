@@ -1,0 +1,276 @@
+using System.Diagnostics;
+using System.Globalization;
+using System.Text.Json.Nodes;
+using McpGuard.TestSupport;
+
+namespace McpGuard.Cli.Tests;
+
+/// <summary>
+/// The audit journal's failure paths on real `mcpguard` processes (docs/audit.md "The process journal"): a journal
+/// write that fails stops the session before anything it describes is forwarded, either way; a journal left by a
+/// killed process is imported and reported when the next `run` starts; a reader that cannot write the database says
+/// what it could not include.
+/// </summary>
+public sealed class JournalFailurePathTests
+{
+    // A minimal MCP server (test fixture): appends every line it receives to the file named by its first argument and
+    // answers every request, so the test can tell exactly what reached it. Given two FIFOs, it holds each tools/call's
+    // answer until the test has read "got" from the first and written to the second.
+    private const string RecordingServer = """
+        // Test fixture: records what the proxy forwards; talks to nobody but its stdin/stdout.
+        const fs = require('node:fs');
+        const [log, got, go] = process.argv.slice(2);
+        const lines = require('node:readline').createInterface({ input: process.stdin });
+        lines.on('line', line => {
+          fs.appendFileSync(log, line + '\n');
+          const message = JSON.parse(line);
+          if (message.id === undefined) return;
+          if (message.method === 'tools/call' && got) {
+            fs.writeFileSync(got, 'got');
+            fs.readFileSync(go);
+          }
+          const result = message.method === 'initialize'
+            ? { protocolVersion: '2025-06-18', capabilities: { tools: {} }, serverInfo: { name: 'recording', version: '1' } }
+            : { content: [{ type: 'text', text: 'ok' }] };
+          process.stdout.write(JSON.stringify({ jsonrpc: '2.0', id: message.id, result }) + '\n');
+        });
+        lines.on('close', () => process.exit(0));
+        """;
+
+    private const string Initialize = """{"jsonrpc":"2.0","id":1,"method":"initialize","params":{"protocolVersion":"2025-06-18","capabilities":{},"clientInfo":{"name":"failpath-test","version":"1"}}}""";
+
+    private static CancellationToken Ct => TestContext.Current.CancellationToken;
+
+    /// <summary>
+    /// A journal write that fails for real: the running proxy's file size limit (RLIMIT_FSIZE, what `ulimit -f` sets)
+    /// is lowered to just past what its journal holds, so the write of the next event stops at the limit with EFBIG,
+    /// as on a full disk. The tool call that event describes must never reach the server.
+    /// </summary>
+    [Fact]
+    public async Task Run_JournalWriteFails_CallNeverReachesServer_SessionStopsWithMessageNamingTheJournal()
+    {
+        using var dir = new TempDirectory();
+        var audit = Path.Combine(dir.Path, "audit.db");
+        var received = Path.Combine(dir.Path, "received.jsonl");
+        using var guard = StartRun(dir, audit, "node", dir.Write("server.js", RecordingServer), received);
+        using var killOnFailure = KillOnDispose(guard);
+        var stderr = guard.StandardError.ReadToEndAsync(Ct);
+        await SendAsync(guard, Initialize);
+        Assert.NotNull((await ReadMessageAsync(guard, stderr))["result"]);
+
+        // Every event so far is committed (the answer was forwarded after its commit); leave room for a few bytes more.
+        var journal = Assert.Single(Directory.GetFiles(audit + ".journals", "*.jnl"));
+        await LimitFileSizeAsync(guard, new FileInfo(journal).Length + 256);
+
+        // The call's event holds its arguments, so it is far larger than the room left: its write fails.
+        var call = new JsonObject
+        {
+            ["jsonrpc"] = "2.0",
+            ["id"] = 2,
+            ["method"] = "tools/call",
+            ["params"] = new JsonObject { ["name"] = "echo", ["arguments"] = new JsonObject { ["message"] = "MARKER-" + new string('x', 8192) } },
+        };
+        await SendAsync(guard, call.ToJsonString());
+
+        var output = await AssertStoppedOnAuditFailureAsync(guard, stderr, journal);
+        Assert.DoesNotContain("\"id\":2", output, StringComparison.Ordinal);
+
+        var serverSaw = await File.ReadAllTextAsync(received, Ct);
+        Assert.Contains("\"method\":\"initialize\"", serverSaw, StringComparison.Ordinal);
+        Assert.DoesNotContain("MARKER", serverSaw, StringComparison.Ordinal);
+
+        // The chain holds what was committed and not the failed event; the cut-short write is reported, not imported.
+        var verify = await CliHarness.RunAsync("audit", "verify", "--audit", audit);
+        Assert.True(verify.ExitCode == 0, verify.Out + verify.Error);
+        Assert.Contains("write cut short", verify.Error, StringComparison.Ordinal);
+        var events = await ExportAsync(audit);
+        Assert.Contains(events, e => e["method"]?.ToString() == "initialize");
+        Assert.DoesNotContain(events, e => e["requestId"]?.ToString() == "2");
+        Assert.DoesNotContain(events, e => e.ToJsonString().Contains("MARKER", StringComparison.Ordinal));
+    }
+
+    /// <summary>
+    /// The other direction: the call's event is committed and the call forwarded; then the limit leaves no room, so
+    /// the server's answer cannot be recorded and must never reach the client.
+    /// </summary>
+    [Fact]
+    public async Task Run_JournalWriteFailsForAnswer_AnswerNeverReachesClient_SessionStopsWithMessage()
+    {
+        using var dir = new TempDirectory();
+        var audit = Path.Combine(dir.Path, "audit.db");
+        var received = Path.Combine(dir.Path, "received.jsonl");
+        var got = await MakeFifoAsync(dir, "got");
+        var go = await MakeFifoAsync(dir, "go");
+        using var guard = StartRun(dir, audit, "node", dir.Write("server.js", RecordingServer), received, got, go);
+        using var killOnFailure = KillOnDispose(guard);
+        var stderr = guard.StandardError.ReadToEndAsync(Ct);
+        await SendAsync(guard, Initialize);
+        Assert.NotNull((await ReadMessageAsync(guard, stderr))["result"]);
+
+        await SendAsync(guard, """{"jsonrpc":"2.0","id":2,"method":"tools/call","params":{"name":"echo","arguments":{"message":"hi"}}}""");
+        // The server has the call, so its event was committed; it answers once told to.
+        Assert.Equal("got", await Task.Run(() => File.ReadAllText(got), Ct).WaitAsync(TimeSpan.FromSeconds(60), Ct));
+        var journal = Assert.Single(Directory.GetFiles(audit + ".journals", "*.jnl"));
+        await LimitFileSizeAsync(guard, new FileInfo(journal).Length);
+        await Task.Run(() => File.WriteAllText(go, "go"), Ct).WaitAsync(TimeSpan.FromSeconds(60), Ct);
+
+        var output = await AssertStoppedOnAuditFailureAsync(guard, stderr, journal);
+        Assert.DoesNotContain("\"id\":2", output, StringComparison.Ordinal);
+        Assert.Contains("\"method\":\"tools/call\"", await File.ReadAllTextAsync(received, Ct), StringComparison.Ordinal);
+
+        var events = await ExportAsync(audit);
+        Assert.Contains(events, e => e["requestId"]?.ToString() == "2" && e["direction"]?.ToString() == "client-to-server");
+        Assert.DoesNotContain(events, e => e["requestId"]?.ToString() == "2" && e["direction"]?.ToString() == "server-to-client");
+    }
+
+    /// <summary>
+    /// The next `run` after a killed one: the dead journal goes into the chain before this run starts its own, and the
+    /// write that was cut short is reported on stderr (which the client shows), not silently dropped.
+    /// </summary>
+    [Fact]
+    public async Task Run_JournalLeftByAKilledRun_ImportedAtStartAndTornTailWarnedOnStderr()
+    {
+        using var dir = new TempDirectory();
+        var audit = Path.Combine(dir.Path, "audit.db");
+        var journal = await KilledRunJournal.WriteAsync(audit, Ct);
+
+        // Stdin is closed at once: the client leaves, the server is stopped and run exits 0.
+        var (code, _, err) = await ProcessRunner.RunAsync(
+            "dotnet",
+            [RepoPaths.McpGuardDll, "run", "--sandbox", "none", "--audit", audit, "--", "node", "-e", "process.stdin.resume()"],
+            new Dictionary<string, string> { ["MCPGUARD_HOME"] = Path.Combine(dir.Path, "home") },
+            dir.Path,
+            TimeSpan.FromSeconds(60),
+            Ct);
+        Assert.True(code == 0, $"exit {code}: {err}");
+        Assert.Contains($"mcpguard: warning: {journal}: {KilledRunJournal.TornBytes} bytes at the end were a write cut short", err, StringComparison.Ordinal);
+        Assert.False(File.Exists(journal), "an imported dead journal is deleted");
+
+        var events = await ExportAsync(audit);
+        Assert.Equal("postmark", events[0]["server"]?.ToString());
+        Assert.Contains(events.Skip(1), e => e["kind"]?.ToString() == "process");
+        Assert.Empty(Directory.GetFiles(audit + ".journals"));
+    }
+
+    /// <summary>
+    /// A reader (`audit verify`) that cannot write the database cannot import a dead journal: it still reads what is
+    /// in the database, warns that the journal's records are not shown, and leaves the journal for the next reader.
+    /// The write fails for real: the reader runs under a 64 KiB file size limit, room for SQLite's 32 KiB shared-memory
+    /// index but not for the write-ahead log the import of a 256 KiB record needs (as on a full disk).
+    /// </summary>
+    [Fact]
+    public async Task Verify_ReaderCannotWriteTheDatabase_WarnsTheJournalIsNotShown_AndTheNextReaderImportsIt()
+    {
+        using var dir = new TempDirectory();
+        var audit = Path.Combine(dir.Path, "audit.db");
+        await using (var store = Audit.SqliteAuditStore.Open(audit, new NoSecrets()))
+        {
+            await store.AppendAsync(new Audit.AuditEvent { Time = DateTimeOffset.UnixEpoch, Kind = "process", Decision = "info" }, Ct);
+        }
+
+        var journal = await KilledRunJournal.WriteAsync(audit, Ct, reasonLength: 256 * 1024);
+
+        // Under a file size limit the runtime's W^X double mapping cannot size its memory file and CoreCLR does not
+        // start; the Native AOT binary has no JIT and no such mapping.
+        var (code, stdout, err) = await ProcessRunner.RunAsync(
+            "prlimit",
+            ["--fsize=65536:unlimited", "dotnet", RepoPaths.McpGuardDll, "audit", "verify", "--audit", audit],
+            new Dictionary<string, string> { ["DOTNET_EnableWriteXorExecute"] = "0" },
+            dir.Path,
+            TimeSpan.FromSeconds(60),
+            Ct);
+        Assert.True(code == 0, $"exit {code}: {stdout}{err}");
+        Assert.Contains("intact, 1 records (1-1)", stdout, StringComparison.Ordinal);
+        Assert.Contains($"warning: 1 audit journal(s) in {audit}.journals could not be imported into {audit} (", err, StringComparison.Ordinal);
+        Assert.Contains("records still in them are not shown", err, StringComparison.Ordinal);
+        Assert.True(File.Exists(journal), "a journal that could not be imported is kept");
+
+        var next = await CliHarness.RunAsync("audit", "verify", "--audit", audit);
+        Assert.Contains("intact, 2 records (1-2)", next.Out, StringComparison.Ordinal);
+        Assert.False(File.Exists(journal));
+    }
+
+    /// <summary>
+    /// The proxy ended the session on its own (the test keeps stdin open), said why naming the journal, and exited 2,
+    /// without a stack trace. Returns everything it wrote to the client.
+    /// </summary>
+    private static async Task<string> AssertStoppedOnAuditFailureAsync(Process guard, Task<string> stderr, string journal)
+    {
+        var output = await guard.StandardOutput.ReadToEndAsync(Ct).WaitAsync(TimeSpan.FromSeconds(60), Ct);
+        await guard.WaitForExitAsync(Ct).WaitAsync(TimeSpan.FromSeconds(60), Ct);
+        var err = await stderr;
+        Assert.True(guard.ExitCode == 2, $"exit {guard.ExitCode}: {err}");
+        Assert.Contains($"mcpguard: stopped 'server': audit journal write to {journal} failed: File too large", err, StringComparison.Ordinal);
+        Assert.Contains("file size limit", err, StringComparison.Ordinal);
+        Assert.DoesNotContain("Unhandled exception", err, StringComparison.Ordinal);
+        return output;
+    }
+
+    /// <summary>The chain as a user exports it (`audit export --format jsonl`), pending journals imported first.</summary>
+    private static async Task<List<JsonNode>> ExportAsync(string audit)
+    {
+        var export = await CliHarness.RunAsync("audit", "export", "--format", "jsonl", "--audit", audit);
+        Assert.True(export.ExitCode == 0, export.Error);
+        return [.. export.Out.Split('\n', StringSplitOptions.RemoveEmptyEntries).Select(l => JsonNode.Parse(l)!)];
+    }
+
+    private static async Task<string> MakeFifoAsync(TempDirectory dir, string name)
+    {
+        var path = Path.Combine(dir.Path, name);
+        var made = await ProcessRunner.RunAsync("mkfifo", [path], null, null, TimeSpan.FromSeconds(30), Ct);
+        Assert.True(made.Code == 0, "mkfifo failed: " + made.Err);
+        return path;
+    }
+
+    /// <summary>Sets the running process's file size limit (RLIMIT_FSIZE, soft; what `ulimit -f` sets) to <paramref name="bytes"/>.</summary>
+    private static async Task LimitFileSizeAsync(Process process, long bytes)
+    {
+        var prlimit = await ProcessRunner.RunAsync(
+            "prlimit", ["--pid", process.Id.ToString(CultureInfo.InvariantCulture), $"--fsize={bytes}:unlimited"], null, null, TimeSpan.FromSeconds(30), Ct);
+        Assert.True(prlimit.Code == 0, "prlimit failed: " + prlimit.Err);
+    }
+
+    private static Process StartRun(TempDirectory dir, string audit, params string[] server)
+    {
+        var psi = new ProcessStartInfo("dotnet")
+        {
+            RedirectStandardInput = true,
+            RedirectStandardOutput = true,
+            RedirectStandardError = true,
+            UseShellExecute = false,
+        };
+        foreach (var a in (string[])[RepoPaths.McpGuardDll, "run", "--sandbox", "none", "--audit", audit, "--", .. server])
+        {
+            psi.ArgumentList.Add(a);
+        }
+
+        psi.Environment["MCPGUARD_HOME"] = Path.Combine(dir.Path, "home");
+        return Process.Start(psi)!;
+    }
+
+    /// <summary>Kills the process if the test ends (fails) while it still runs.</summary>
+    private static IDisposable KillOnDispose(Process process) => new Disposer(() =>
+    {
+        if (!process.HasExited)
+        {
+            process.Kill(entireProcessTree: true);
+        }
+    });
+
+    private sealed class Disposer(Action action) : IDisposable
+    {
+        public void Dispose() => action();
+    }
+
+    private static async Task SendAsync(Process guard, string line)
+    {
+        await guard.StandardInput.WriteLineAsync(line);
+        await guard.StandardInput.FlushAsync(Ct);
+    }
+
+    private static async Task<JsonObject> ReadMessageAsync(Process guard, Task<string> stderr)
+    {
+        var line = await guard.StandardOutput.ReadLineAsync(Ct).AsTask().WaitAsync(TimeSpan.FromSeconds(60), Ct);
+        return JsonNode.Parse(line ?? throw new InvalidOperationException("mcpguard closed stdout: " + await stderr))!.AsObject();
+    }
+}
