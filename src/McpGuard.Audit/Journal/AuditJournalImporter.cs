@@ -207,7 +207,7 @@ internal sealed class AuditJournalImporter(SqliteAppendStatements statements, st
                 {
                     // The owner died inside a write: it never saw the write complete, so it never forwarded the
                     // message those bytes described. Nothing acknowledged is lost.
-                    problems.Add($"{path}: {rest} bytes at the end were a write cut short when its process died; the message they described was never forwarded. They were dropped.");
+                    problems.Add($"{path}: {rest} bytes at the end were a write cut short (its process was killed, or the write failed); that write never completed, so the message it described was never forwarded. They were dropped.");
                     offset = length;
                 }
 
