@@ -42,6 +42,18 @@ public class SecretRedactorBenchmarks
     [BenchmarkCategory("message")]
     public string MessageWithSecrets_Redact() => _redactor.Redact(_messageWithSecrets);
 
+    // One argument value, as the audit redacts each string of a tool call's arguments: a short sentence, and the
+    // bench harness's 64-character echo text (repeated 'x': every position starts a candidate "xox" Slack prefix).
+    [Benchmark]
+    [BenchmarkCategory("message")]
+    public string Argument_Sentence_Redact() => _redactor.Redact("Please send the quarterly invoice to the finance team before Friday!");
+
+    [Benchmark]
+    [BenchmarkCategory("message")]
+    public string Argument_EchoText_Redact() => _redactor.Redact(EchoText);
+
+    private static readonly string EchoText = new('x', 64);
+
     [Benchmark]
     [BenchmarkCategory("message")]
     public JsonNode MessageWithSecrets_RedactInPlace()
