@@ -87,7 +87,9 @@ internal sealed class JsonServerConfig : IServerConfigFile
             args.AddRange(array.Select(x => x!.GetValue<string>()));
         }
 
-        return new ServerLaunch(cmd.GetValue<string>(), args);
+        // Only the names of the env map matter (they become --pass-env options); values are never read.
+        var envNames = entry["env"] is JsonObject env ? env.Select(kv => kv.Key).ToList() : [];
+        return new ServerLaunch(cmd.GetValue<string>(), args) { EnvNames = envNames };
     }
 
     private IEnumerable<JsonObject> ServerMaps()
