@@ -11,7 +11,7 @@ namespace McpGuard.Verify.Tests;
 
 public sealed class InstallTests
 {
-    private static InstallResult Run(TempDirectory home, string client, bool undo) =>
+    internal static InstallResult Run(TempDirectory home, string client, bool undo) =>
         GuardInstaller.Run(client, new DiscoveryOptions { Home = home.Path, HomeOverridden = true }, undo, "mcpguard", new FakeTimeProvider(new DateTimeOffset(2026, 11, 23, 12, 0, 0, TimeSpan.Zero)));
 
     /// <summary>Scans <paramref name="home"/> as a user would; every server but "remote" must be guarded and "pm" still resolve to postmark-mcp.</summary>
@@ -257,8 +257,7 @@ public sealed class InstallTests
 /// </summary>
 public sealed class InstallPassEnvTests
 {
-    private static InstallResult Run(TempDirectory home, string client, bool undo) =>
-        GuardInstaller.Run(client, new DiscoveryOptions { Home = home.Path, HomeOverridden = true }, undo, "mcpguard", new FakeTimeProvider(new DateTimeOffset(2026, 11, 24, 6, 0, 0, TimeSpan.Zero)));
+    private static InstallResult Run(TempDirectory home, string client, bool undo) => InstallTests.Run(home, client, undo);
 
     private static IReadOnlyList<string?> Args(string path, string server) =>
         JsonNode.Parse(File.ReadAllText(path))!["mcpServers"]![server]!["args"]!.AsArray().Select(a => (string?)a).ToList();
