@@ -283,7 +283,8 @@ public sealed class InstallPassEnvTests
               "command": "node",
               "args": [
                 "/srv/server.js"
-              ]
+              ],
+              "envFile": "${workspaceFolder}/.env"
             }
           }
         }
@@ -291,7 +292,7 @@ public sealed class InstallPassEnvTests
         """;
 
     [Fact]
-    public void Json_EnvNamesBecomePassEnvOptions_InFileOrder_InvalidNamesNoted_AndUndoIsByteIdentical()
+    public void Json_EnvNamesBecomePassEnvOptions_InFileOrder_InvalidNamesAndEnvFileNoted_AndUndoIsByteIdentical()
     {
         using var home = new TempDirectory();
         var path = home.Write(".cursor/mcp.json", JsonOriginal);
@@ -305,7 +306,8 @@ public sealed class InstallPassEnvTests
         Assert.Equal(["run", "--", "node", "/srv/server.js"], Args(path, "plain"));
         Assert.Equal(
             [$"{path}: server 'pm': env name 'bad-name' is not a valid environment variable name (letters, digits and _ only), so mcpguard run does not pass it to the server",
-             $"{path}: server 'pm': env name '9LIVES' is not a valid environment variable name (letters, digits and _ only), so mcpguard run does not pass it to the server"],
+             $"{path}: server 'pm': env name '9LIVES' is not a valid environment variable name (letters, digits and _ only), so mcpguard run does not pass it to the server",
+             $"{path}: server 'plain': sets variables from envFile ${{workspaceFolder}}/.env, which mcpguard run does not pass to the server; name each of them in env (or add --pass-env NAME to the wrapper)"],
             first.Notes);
         Assert.DoesNotContain("pm-token-value-123", string.Join("\n", Args(path, "pm")), StringComparison.Ordinal);
         Assert.Equal("pm-token-value-123", (string?)JsonNode.Parse(File.ReadAllText(path))!["mcpServers"]!["pm"]!["env"]!["POSTMARK_SERVER_TOKEN"]);

@@ -29,6 +29,12 @@ public static class GuardWrapper
             return AddMissingPassEnv(launch, names, notes);
         }
 
+        if (launch.EnvFile is { } envFile)
+        {
+            // The client reads that file itself (with its own ${...} variables); only the names listed in env get passed.
+            notes?.Add($"sets variables from envFile {Printable(envFile)}, which mcpguard run does not pass to the server; name each of them in env (or add --pass-env NAME to the wrapper)");
+        }
+
         return new LaunchEdit(launch with { Command = guardCommand, Args = ["run", .. PassEnvOptions(names), "--", launch.Command, .. launch.Args] }, "guarded");
     }
 

@@ -89,7 +89,8 @@ internal sealed class JsonServerConfig : IServerConfigFile
 
         // Only the names of the env map matter (they become --pass-env options); values are never read.
         var envNames = entry["env"] is JsonObject env ? env.Select(kv => kv.Key).ToList() : [];
-        return new ServerLaunch(cmd.GetValue<string>(), args) { EnvNames = envNames };
+        var envFile = entry["envFile"] is JsonValue f && f.GetValueKind() == JsonValueKind.String ? f.GetValue<string>() : null;
+        return new ServerLaunch(cmd.GetValue<string>(), args) { EnvNames = envNames, EnvFile = envFile };
     }
 
     private IEnumerable<JsonObject> ServerMaps()

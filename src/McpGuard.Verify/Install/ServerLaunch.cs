@@ -9,6 +9,9 @@ public sealed record ServerLaunch(string Command, IReadOnlyList<string> Args)
     /// edit changes <see cref="Command"/> and <see cref="Args"/>, the env map stays as the user wrote it.
     /// </summary>
     public IReadOnlyList<string> EnvNames { get; init; } = [];
+
+    /// <summary>VS Code's <c>envFile</c>: a file of variables the client sets for the process, whose names install cannot know.</summary>
+    public string? EnvFile { get; init; }
 }
 
 /// <summary>An edit's decision for one server: the launch to write instead, and the action to report.</summary>
