@@ -429,6 +429,27 @@ public sealed class InstallPassEnvTests
         Assert.Equal(preInstall, File.ReadAllText(path));
     }
 
+    [Fact]
+    public void Codex_DottedEnvKeysInTheServerTable_AreNamedToo()
+    {
+        using var home = new TempDirectory();
+        var path = home.Write(".codex/config.toml", "[mcp_servers.d]\ncommand = \"node\"\nargs = [\"s.js\"]\nenv.DOTTED_TOKEN = \"t\"\n");
+
+        Run(home, "codex", undo: false);
+
+        Assert.Equal("[mcp_servers.d]\ncommand = \"mcpguard\"\nargs = [\"run\", \"--pass-env\", \"DOTTED_TOKEN\", \"--\", \"node\", \"s.js\"]\nenv.DOTTED_TOKEN = \"t\"\n", File.ReadAllText(path));
+    }
+
+    [Fact]
+    public void Update_PinsAGuardedLaunch_AndKeepsItsPassEnvOptions()
+    {
+        var guarded = new ServerLaunch("mcpguard", ["run", "--pass-env", "T", "--", "npx", "-y", "postmark-mcp@1.0.15"]);
+
+        var pinned = McpGuard.Verify.Updates.ConfigVersionRewriter.Pin(guarded, new Dictionary<string, string> { ["postmark-mcp"] = "1.0.16" });
+
+        Assert.Equal(["run", "--pass-env", "T", "--", "npx", "-y", "postmark-mcp@1.0.16"], pinned!.Launch.Args);
+    }
+
     [Theory]
     [InlineData("POSTMARK_SERVER_TOKEN", true)]
     [InlineData("_x9", true)]
