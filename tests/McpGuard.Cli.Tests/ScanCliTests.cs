@@ -193,7 +193,7 @@ public sealed class InstallCliTests
         var install = await CliHarness.RunAsync(["install", "--client", "codex", "--home", home.Path], env);
         Assert.Equal(0, install.ExitCode);
         Assert.Contains("guarded c in " + path, install.Out, StringComparison.Ordinal);
-        Assert.Equal(original.Replace("command = \"npx\"\nargs = [", "command = \"mcpguard\"\nargs = [\"run\", \"--\", \"npx\", ", StringComparison.Ordinal), File.ReadAllText(path));
+        Assert.Equal(original.Replace("command = \"npx\"\nargs = [", "command = \"mcpguard\"\nargs = [\"run\", \"--pass-env\", \"TOKEN\", \"--\", \"npx\", ", StringComparison.Ordinal), File.ReadAllText(path));
 
         var scan = await CliHarness.RunAsync(["scan", "--home", home.Path, "--format", "json"], env);
         var server = JsonNode.Parse(scan.Out)!["servers"]![0]!;

@@ -11,7 +11,7 @@ namespace McpGuard.Verify.Tests;
 
 public sealed class InstallTests
 {
-    private static InstallResult Run(TempDirectory home, string client, bool undo) =>
+    internal static InstallResult Run(TempDirectory home, string client, bool undo) =>
         GuardInstaller.Run(client, new DiscoveryOptions { Home = home.Path, HomeOverridden = true }, undo, "mcpguard", new FakeTimeProvider(new DateTimeOffset(2026, 11, 23, 12, 0, 0, TimeSpan.Zero)));
 
     /// <summary>Scans <paramref name="home"/> as a user would; every server but "remote" must be guarded and "pm" still resolve to postmark-mcp.</summary>
@@ -58,6 +58,7 @@ public sealed class InstallTests
         ScanSeesGuardedExceptRemote(home);
         var pm = JsonNode.Parse(File.ReadAllText(path))!["mcpServers"]!["pm"]!;
         Assert.Equal("${env:T}", (string?)pm["env"]!["T"]);
+        Assert.Equal(["run", "--pass-env", "T", "--", "npx", "-y", "postmark-mcp@1.0.15"], pm["args"]!.AsArray().Select(a => (string?)a));
 
         SecondInstallChangesNothing(home, "cursor", path);
 
@@ -112,7 +113,7 @@ public sealed class InstallTests
     private static readonly string CodexInstalled = CodexOriginal
         .Replace("""command = "uvx", args = [""", """command = "mcpguard", args = ["run", "--", "uvx", """, StringComparison.Ordinal)
         .Replace("""command = "npx"   #""", """command = "mcpguard"   #""", StringComparison.Ordinal)
-        .Replace("""  "-y",            #""", """  "run", "--", "npx", "-y",            #""", StringComparison.Ordinal);
+        .Replace("""  "-y",            #""", """  "run", "--pass-env", "POSTMARK_TOKEN", "--", "npx", "-y",            #""", StringComparison.Ordinal);
 
     [Fact]
     public void Install_Codex_SplicesOnlyCommandAndArgs_ScanSeesGuarded_IsIdempotent_AndUndoRestoresEveryByte()
@@ -247,4 +248,215 @@ public sealed class InstallTests
         Assert.Equal([$"{path}: server 'odd' has a command or args that are not plain strings; it was left unchanged"], result.Notes);
         Assert.Equal(original, File.ReadAllText(path));
     }
+}
+
+/// <summary>
+/// Install and a client config's env map: mcpguard run hands the server only what --pass-env names, so install writes
+/// one --pass-env per env name (never a value), fixes entries an older install guarded without them, and undo
+/// removes exactly what install added.
+/// </summary>
+public sealed class InstallPassEnvTests
+{
+    private static InstallResult Run(TempDirectory home, string client, bool undo) => InstallTests.Run(home, client, undo);
+
+    private static IReadOnlyList<string?> Args(string path, string server) =>
+        JsonNode.Parse(File.ReadAllText(path))!["mcpServers"]![server]!["args"]!.AsArray().Select(a => (string?)a).ToList();
+
+    // Written exactly as the JSON editor writes (2-space indent, one array item per line), so undo can be byte-identical.
+    private const string JsonOriginal = """
+        {
+          "mcpServers": {
+            "pm": {
+              "command": "npx",
+              "args": [
+                "-y",
+                "postmark-mcp@1.0.15"
+              ],
+              "env": {
+                "POSTMARK_SERVER_TOKEN": "pm-token-value-123",
+                "DEFAULT_SENDER_EMAIL": "me@example.test",
+                "bad-name": "x",
+                "9LIVES": "y"
+              }
+            },
+            "plain": {
+              "command": "node",
+              "args": [
+                "/srv/server.js"
+              ],
+              "envFile": "${workspaceFolder}/.env"
+            }
+          }
+        }
+
+        """;
+
+    [Fact]
+    public void Json_EnvNamesBecomePassEnvOptions_InFileOrder_InvalidNamesAndEnvFileNoted_AndUndoIsByteIdentical()
+    {
+        using var home = new TempDirectory();
+        var path = home.Write(".cursor/mcp.json", JsonOriginal);
+
+        var first = Run(home, "cursor", undo: false);
+
+        Assert.Equal(["pm", "plain"], first.Changes.Select(c => c.Server));
+        Assert.Equal(
+            ["run", "--pass-env", "POSTMARK_SERVER_TOKEN", "--pass-env", "DEFAULT_SENDER_EMAIL", "--", "npx", "-y", "postmark-mcp@1.0.15"],
+            Args(path, "pm"));
+        Assert.Equal(["run", "--", "node", "/srv/server.js"], Args(path, "plain"));
+        Assert.Equal(
+            [$"{path}: server 'pm': env name 'bad-name' is not a valid environment variable name (letters, digits and _ only), so mcpguard run does not pass it to the server",
+             $"{path}: server 'pm': env name '9LIVES' is not a valid environment variable name (letters, digits and _ only), so mcpguard run does not pass it to the server",
+             $"{path}: server 'plain': sets variables from envFile ${{workspaceFolder}}/.env, which mcpguard run does not pass to the server; name each of them in env (or add --pass-env NAME to the wrapper)"],
+            first.Notes);
+        Assert.DoesNotContain("pm-token-value-123", string.Join("\n", Args(path, "pm")), StringComparison.Ordinal);
+        Assert.Equal("pm-token-value-123", (string?)JsonNode.Parse(File.ReadAllText(path))!["mcpServers"]!["pm"]!["env"]!["POSTMARK_SERVER_TOKEN"]);
+
+        var scanned = ConfigScanner.Scan(new DiscoveryOptions { Home = home.Path, HomeOverridden = true }, IntelDatabase.BuiltIn, TestContext.Current.CancellationToken).Report;
+        Assert.All(scanned.Servers, s => Assert.True(s.Guarded, s.Name));
+        Assert.Equal("postmark-mcp", scanned.Servers.Single(s => s.Name == "pm").Package!.Name);
+
+        var installed = File.ReadAllBytes(path);
+        var second = Run(home, "cursor", undo: false);
+        Assert.Empty(second.Changes);
+        Assert.Equal(installed, File.ReadAllBytes(path));
+
+        var undo = Run(home, "cursor", undo: true);
+        Assert.Equal(["pm", "plain"], undo.Changes.Select(c => c.Server));
+        Assert.Equal(JsonOriginal, File.ReadAllText(path));
+    }
+
+    [Fact]
+    public void Json_EntryGuardedByAnOlderInstall_GetsTheMissingPassEnvInPlace_AndUndoStillRestores()
+    {
+        using var home = new TempDirectory();
+        var path = home.Write(".cursor/mcp.json", """
+            { "mcpServers": {
+              "old": { "command": "mcpguard", "args": ["run", "--sandbox", "bwrap", "--pass-env=A", "--", "npx", "-y", "x@1.0.0"], "env": { "A": "1", "B": "2" } },
+              "mine": { "command": "dotnet", "args": ["mcpguard", "run", "--", "node", "s.js"], "env": { "TOKEN": "t" } },
+              "full": { "command": "mcpguard", "args": ["run", "--pass-env", "C", "--", "node", "c.js"], "env": { "C": "3" } }
+            } }
+            """);
+
+        var result = Run(home, "cursor", undo: false);
+
+        var change = Assert.Single(result.Changes);
+        Assert.Equal(("old", "added --pass-env B to"), (change.Server, change.Action));
+        Assert.Equal(["run", "--sandbox", "bwrap", "--pass-env=A", "--pass-env", "B", "--", "npx", "-y", "x@1.0.0"], Args(path, "old"));
+        Assert.Equal(["mcpguard", "run", "--", "node", "s.js"], Args(path, "mine"));
+        Assert.Equal(
+            [$"{path}: server 'mine': starts through a mcpguard wrapper install did not write, which does not pass TOKEN; add --pass-env TOKEN to its run options"],
+            result.Notes);
+        Assert.Empty(Run(home, "cursor", undo: false).Changes);
+
+        Run(home, "cursor", undo: true);
+        Assert.Equal(["-y", "x@1.0.0"], Args(path, "old"));
+        Assert.Equal(["c.js"], Args(path, "full"));
+    }
+
+    private const string CodexOriginal = """
+        # codex: comments and layout must survive install and undo
+        [mcp_servers.inline_env]
+        command = "npx"
+        args = ["-y", "postmark-mcp@1.0.15"]   # pinned
+        env = { POSTMARK_SERVER_TOKEN = "pm-token-value-123", "bad name" = "x" }
+
+        [mcp_servers.table_env]
+        command = "node"
+        args = [
+          "/srv/server.js", # the script
+        ]
+        env_vars = ["FORWARDED"]
+
+        [mcp_servers.table_env.env]
+        API_KEY = "k"
+        REGION = "eu"
+
+        [mcp_servers]
+        short = { command = "uvx", args = ["y==1.0.0"], env = { Y_TOKEN = "y" } }
+        """;
+
+    [Fact]
+    public void Codex_EnvTablesAndEnvVars_BecomePassEnvOptions_SplicedInPlace_AndUndoRestoresEveryByte()
+    {
+        using var home = new TempDirectory();
+        var path = home.Write(".codex/config.toml", CodexOriginal);
+
+        var first = Run(home, "codex", undo: false);
+
+        Assert.Equal(["inline_env", "table_env", "short"], first.Changes.Select(c => c.Server));
+        Assert.Equal(
+            [$"{path}: server 'inline_env': env name 'bad name' is not a valid environment variable name (letters, digits and _ only), so mcpguard run does not pass it to the server"],
+            first.Notes);
+        var expected = CodexOriginal
+            .Replace("command = \"npx\"", "command = \"mcpguard\"", StringComparison.Ordinal)
+            .Replace("args = [\"-y\",", "args = [\"run\", \"--pass-env\", \"POSTMARK_SERVER_TOKEN\", \"--\", \"npx\", \"-y\",", StringComparison.Ordinal)
+            .Replace("command = \"node\"", "command = \"mcpguard\"", StringComparison.Ordinal)
+            .Replace("  \"/srv/server.js\",", "  \"run\", \"--pass-env\", \"API_KEY\", \"--pass-env\", \"REGION\", \"--pass-env\", \"FORWARDED\", \"--\", \"node\", \"/srv/server.js\",", StringComparison.Ordinal)
+            .Replace("command = \"uvx\", args = [", "command = \"mcpguard\", args = [\"run\", \"--pass-env\", \"Y_TOKEN\", \"--\", \"uvx\", ", StringComparison.Ordinal);
+        Assert.Equal(expected, File.ReadAllText(path));
+        Assert.DoesNotContain("pm-token-value-123\", \"--", File.ReadAllText(path), StringComparison.Ordinal);
+
+        var scanned = ConfigScanner.Scan(new DiscoveryOptions { Home = home.Path, HomeOverridden = true }, IntelDatabase.BuiltIn, TestContext.Current.CancellationToken).Report;
+        Assert.Equal(3, scanned.Servers.Count(s => s.Guarded));
+
+        Assert.Empty(Run(home, "codex", undo: false).Changes);
+        Assert.Equal(expected, File.ReadAllText(path));
+
+        var undo = Run(home, "codex", undo: true);
+        Assert.Equal(["inline_env", "table_env", "short"], undo.Changes.Select(c => c.Server));
+        Assert.Equal(CodexOriginal, File.ReadAllText(path));
+    }
+
+    [Fact]
+    public void Codex_EntryGuardedByAnOlderInstall_GetsTheMissingPassEnvBeforeDashDash_AndUndoRestoresThePreInstallBytes()
+    {
+        using var home = new TempDirectory();
+        const string preInstall = "[mcp_servers.pm]\ncommand = \"npx\"\nargs = [\"-y\", \"postmark-mcp@1.0.15\"] # pinned\n\n[mcp_servers.pm.env]\nPOSTMARK_SERVER_TOKEN = \"t\"\n";
+        // What install wrote before it knew about env maps.
+        var olderInstall = preInstall
+            .Replace("command = \"npx\"", "command = \"mcpguard\"", StringComparison.Ordinal)
+            .Replace("args = [\"-y\"", "args = [\"run\", \"--\", \"npx\", \"-y\"", StringComparison.Ordinal);
+        var path = home.Write(".codex/config.toml", olderInstall);
+
+        var result = Run(home, "codex", undo: false);
+
+        Assert.Equal([("pm", "added --pass-env POSTMARK_SERVER_TOKEN to")], result.Changes.Select(c => (c.Server, c.Action)));
+        Assert.Equal(olderInstall.Replace("\"run\", \"--\"", "\"run\", \"--pass-env\", \"POSTMARK_SERVER_TOKEN\", \"--\"", StringComparison.Ordinal), File.ReadAllText(path));
+        Assert.Empty(Run(home, "codex", undo: false).Changes);
+
+        Run(home, "codex", undo: true);
+        Assert.Equal(preInstall, File.ReadAllText(path));
+    }
+
+    [Fact]
+    public void Codex_DottedEnvKeysInTheServerTable_AreNamedToo()
+    {
+        using var home = new TempDirectory();
+        var path = home.Write(".codex/config.toml", "[mcp_servers.d]\ncommand = \"node\"\nargs = [\"s.js\"]\nenv.DOTTED_TOKEN = \"t\"\n");
+
+        Run(home, "codex", undo: false);
+
+        Assert.Equal("[mcp_servers.d]\ncommand = \"mcpguard\"\nargs = [\"run\", \"--pass-env\", \"DOTTED_TOKEN\", \"--\", \"node\", \"s.js\"]\nenv.DOTTED_TOKEN = \"t\"\n", File.ReadAllText(path));
+    }
+
+    [Fact]
+    public void Update_PinsAGuardedLaunch_AndKeepsItsPassEnvOptions()
+    {
+        var guarded = new ServerLaunch("mcpguard", ["run", "--pass-env", "T", "--", "npx", "-y", "postmark-mcp@1.0.15"]);
+
+        var pinned = McpGuard.Verify.Updates.ConfigVersionRewriter.Pin(guarded, new Dictionary<string, string> { ["postmark-mcp"] = "1.0.16" });
+
+        Assert.Equal(["run", "--pass-env", "T", "--", "npx", "-y", "postmark-mcp@1.0.16"], pinned!.Launch.Args);
+    }
+
+    [Theory]
+    [InlineData("POSTMARK_SERVER_TOKEN", true)]
+    [InlineData("_x9", true)]
+    [InlineData("9x", false)]
+    [InlineData("A-B", false)]
+    [InlineData("A=B", false)]
+    [InlineData("", false)]
+    [InlineData("Ä", false)]
+    public void IsValidName_AcceptsOnlyPosixNames(string name, bool valid) => Assert.Equal(valid, GuardWrapper.IsValidName(name));
 }

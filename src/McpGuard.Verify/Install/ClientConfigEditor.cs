@@ -17,7 +17,15 @@ public static class ClientConfigEditor
     /// are computed and reported but nothing is written. <paramref name="includeProjects"/> also visits Claude Code's
     /// per-project maps in ~/.claude.json ("projects".PATH."mcpServers").
     /// </summary>
-    public static InstallResult Edit(IEnumerable<string> files, Func<string, ServerLaunch, LaunchEdit?> edit, TimeProvider time, bool dryRun = false, bool includeProjects = false)
+    public static InstallResult Edit(IEnumerable<string> files, Func<string, ServerLaunch, LaunchEdit?> edit, TimeProvider time, bool dryRun = false, bool includeProjects = false) =>
+        Edit(files, (name, launch, _) => edit(name, launch), time, dryRun, includeProjects);
+
+    /// <summary>
+    /// <see cref="Edit(IEnumerable{string}, Func{string, ServerLaunch, LaunchEdit?}, TimeProvider, bool, bool)"/> with a
+    /// decision that can also leave notes about the server (changed or not); each is reported as
+    /// <c>FILE: server 'NAME': NOTE</c>.
+    /// </summary>
+    public static InstallResult Edit(IEnumerable<string> files, Func<string, ServerLaunch, ICollection<string>, LaunchEdit?> edit, TimeProvider time, bool dryRun = false, bool includeProjects = false)
     {
         var changes = new List<InstallChange>();
         var backups = new List<string>();
@@ -51,11 +59,14 @@ public static class ClientConfigEditor
             var fileChanges = new List<InstallChange>();
             foreach (var server in file.Servers(notes).ToList())
             {
-                if (edit(server.Name, server.Launch) is { } decided)
+                var serverNotes = new List<string>();
+                if (edit(server.Name, server.Launch, serverNotes) is { } decided)
                 {
                     server.Apply(decided.Launch);
                     fileChanges.Add(new InstallChange(path, server.Name, decided.Action));
                 }
+
+                notes.AddRange(serverNotes.Select(n => $"{path}: server '{server.Name}': {n}"));
             }
 
             if (fileChanges.Count == 0)

@@ -15,7 +15,8 @@ public sealed record InstallResult(IReadOnlyList<InstallChange> Changes, IReadOn
 
 /// <summary>
 /// Rewrites a client's config (JSON, or Codex's TOML) so that every stdio server starts through
-/// <c>mcpguard run -- &lt;command&gt;</c>, or (undo) unwraps it again (<see cref="GuardWrapper"/>). Idempotent both
+/// <c>mcpguard run [--pass-env NAME]... -- &lt;command&gt;</c> (one <c>--pass-env</c> per name of the entry's env map), or
+/// (undo) unwraps it again (<see cref="GuardWrapper"/>). Idempotent both
 /// ways; each file is backed up before it is changed, written atomically, and never touched when nothing changes
 /// (<see cref="ClientConfigEditor"/>).
 /// </summary>
@@ -43,7 +44,7 @@ public static class GuardInstaller
 
         var result = ClientConfigEditor.Edit(
             files,
-            (_, launch) => undo ? GuardWrapper.Unwrap(launch) : GuardWrapper.Wrap(launch, guardCommand),
+            (_, launch, serverNotes) => undo ? GuardWrapper.Unwrap(launch) : GuardWrapper.Wrap(launch, guardCommand, serverNotes),
             time);
         return result with { Notes = [.. notes, .. result.Notes] };
     }

@@ -87,7 +87,10 @@ internal sealed class JsonServerConfig : IServerConfigFile
             args.AddRange(array.Select(x => x!.GetValue<string>()));
         }
 
-        return new ServerLaunch(cmd.GetValue<string>(), args);
+        // Only the names of the env map matter (they become --pass-env options); values are never read.
+        var envNames = entry["env"] is JsonObject env ? env.Select(kv => kv.Key).ToList() : [];
+        var envFile = entry["envFile"] is JsonValue f && f.GetValueKind() == JsonValueKind.String ? f.GetValue<string>() : null;
+        return new ServerLaunch(cmd.GetValue<string>(), args) { EnvNames = envNames, EnvFile = envFile };
     }
 
     private IEnumerable<JsonObject> ServerMaps()

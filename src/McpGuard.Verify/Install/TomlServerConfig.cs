@@ -66,8 +66,9 @@ internal sealed class TomlServerConfig : IServerConfigFile
             }
 
             var argsKv = Find(entry.Items, "args");
-            if (Launch(commandKv, argsKv) is { } launch)
+            if (Launch(commandKv, argsKv) is { } found)
             {
+                var launch = found with { EnvNames = EnvNames(name) };
                 yield return new EditableServer(name, launch, after => Apply(entry, commandKv, argsKv, launch, after));
             }
             else
@@ -122,6 +123,29 @@ internal sealed class TomlServerConfig : IServerConfigFile
                 }
             }
         }
+    }
+
+    /// <summary>
+    /// The variables Codex sets or forwards for the server: the keys of its <c>env</c> table (however it is written:
+    /// inline, <c>[mcp_servers.NAME.env]</c>, dotted keys) and the names of its <c>env_vars</c> list. Names only.
+    /// </summary>
+    private List<string> EnvNames(string server)
+    {
+        var names = new List<string>();
+        if (_model.TryGetValue(ServersKey, out var servers) && servers is TomlTable table && table.TryGetValue(server, out var entry) && entry is TomlTable t)
+        {
+            if (t.TryGetValue("env", out var env) && env is TomlTable map)
+            {
+                names.AddRange(map.Keys);
+            }
+
+            if (t.TryGetValue("env_vars", out var forwarded) && forwarded is TomlArray list)
+            {
+                names.AddRange(list.OfType<string>());
+            }
+        }
+
+        return names;
     }
 
     private static ServerLaunch? Launch(KeyValueSyntax commandKv, KeyValueSyntax? argsKv)
