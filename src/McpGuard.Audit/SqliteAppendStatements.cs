@@ -42,9 +42,9 @@ internal sealed class SqliteAppendStatements : IDisposable
     private readonly PendingRows _pending = new(RowsPerInsert);
     private readonly (int Start, int Length)[] _fields = new (int, int)[AuditRecordFields.Count];
 
-    public SqliteAppendStatements(SqliteConnection connection)
+    public SqliteAppendStatements(sqlite3 db)
     {
-        _db = connection.Handle!;
+        _db = db;
         _begin = Prepare("BEGIN IMMEDIATE");
         _commit = Prepare("COMMIT");
         _head = Prepare("SELECT seq, hash FROM audit_head WHERE id = 1");

@@ -170,7 +170,7 @@ public sealed class SqliteAuditStore : IAuditSink
 
             try
             {
-                _statements ??= new SqliteAppendStatements(_connection);
+                _statements ??= new SqliteAppendStatements(_connection.Handle!);
                 var first = _statements.Append(_records);
                 _checkpointer.Committed();
                 for (var i = 0; i < _batch.Count; i++)

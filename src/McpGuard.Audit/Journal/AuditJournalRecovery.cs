@@ -31,7 +31,7 @@ internal static class AuditJournalRecovery
         try
         {
             using var connection = AuditSchema.OpenForWriting(databasePath, new SqliteAuditStoreOptions { Synchronous = AuditSynchronous.Normal });
-            using var statements = new SqliteAppendStatements(connection);
+            using var statements = new SqliteAppendStatements(connection.Handle!);
             return new AuditJournalImporter(statements, directory).ImportAll().Problems;
         }
         catch (Exception ex) when (ex is SqliteException or IOException or UnauthorizedAccessException or Core.UserInputException)

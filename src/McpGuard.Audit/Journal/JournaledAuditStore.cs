@@ -1,5 +1,6 @@
 using McpGuard.Core.Secrets;
 using Microsoft.Data.Sqlite;
+using SQLitePCL;
 
 namespace McpGuard.Audit.Journal;
 
@@ -23,7 +24,8 @@ public sealed class JournaledAuditStore : IAuditSink
     [ThreadStatic]
     private static AuditRecordEncoder? t_encoder;
 
-    private readonly SqliteConnection _connection;
+    // The import's own handle (AuditSchema.OpenForImport: no per-call mutex); used only under _importLock.
+    private readonly sqlite3 _db;
     private readonly SqliteAppendStatements _statements;
     private readonly AuditJournalImporter _importer;
     private readonly ISecretRedactor _redactor;
@@ -44,14 +46,14 @@ public sealed class JournaledAuditStore : IAuditSink
     private long _importedThrough;
     private int _disposed;
 
-    private JournaledAuditStore(string path, SqliteConnection connection, ISecretRedactor redactor, SqliteAuditStoreOptions options)
+    private JournaledAuditStore(string path, sqlite3 db, ISecretRedactor redactor, SqliteAuditStoreOptions options)
     {
         Path = path;
-        _connection = connection;
+        _db = db;
         _redactor = redactor;
         _options = options;
         _journalDirectory = AuditJournalFormat.DirectoryFor(path);
-        _statements = new SqliteAppendStatements(connection);
+        _statements = new SqliteAppendStatements(db);
         _importer = new AuditJournalImporter(_statements, _journalDirectory);
         _checkpointer = new WalCheckpointer(path, options.CheckpointInterval);
 
@@ -63,7 +65,7 @@ public sealed class JournaledAuditStore : IAuditSink
         }
         catch
         {
-            // Open disposes the connection; the checkpointer's timer and the statements are this constructor's.
+            // Open disposes the handle; the checkpointer's timer and the statements are this constructor's.
             _checkpointer.Dispose();
             _statements.Dispose();
             throw;
@@ -90,11 +92,16 @@ public sealed class JournaledAuditStore : IAuditSink
         options ??= new SqliteAuditStoreOptions { Synchronous = AuditSynchronous.Normal };
         options.Validate();
         var full = System.IO.Path.GetFullPath(path);
-        SqliteConnection connection;
+        sqlite3 db;
         try
         {
-            // The database itself never needs an fsync per commit here: the journal is the commit point.
-            connection = AuditSchema.OpenForWriting(full, options with { Synchronous = AuditSynchronous.Normal });
+            // The database itself never needs an fsync per commit here: the journal is the commit point. The first
+            // connection checks the file and puts the schema in place; the import then uses a handle of its own.
+            var databaseOptions = options with { Synchronous = AuditSynchronous.Normal };
+            using (AuditSchema.OpenForWriting(full, databaseOptions))
+            {
+                db = AuditSchema.OpenForImport(full, databaseOptions);
+            }
         }
         catch (SqliteException ex)
         {
@@ -103,11 +110,11 @@ public sealed class JournaledAuditStore : IAuditSink
 
         try
         {
-            return new JournaledAuditStore(full, connection, redactor, options);
+            return new JournaledAuditStore(full, db, redactor, options);
         }
         catch (Exception ex) when (ex is IOException or UnauthorizedAccessException)
         {
-            connection.Dispose();
+            db.Dispose();
             throw new Core.UserInputException($"cannot write the audit journal beside {full}: {ex.Message}", ex);
         }
     }
@@ -296,7 +303,7 @@ public sealed class JournaledAuditStore : IAuditSink
             ImportProblems = TryImport();
             _checkpointer.Dispose();
             _statements.Dispose();
-            _connection.Dispose();
+            _db.Dispose();
         }
 
         _stop.Dispose();
