@@ -306,9 +306,7 @@ public sealed class SecretDetector
         return !pattern.NeedsMixedCharacters || (value.ContainsAnyInRange('0', '9') && (value.ContainsAnyInRange('a', 'z') || value.ContainsAnyInRange('A', 'Z')));
     }
 
-    // Returns the interface type on purpose: in "found is null ? [] : Merge(found)" the empty collection expression
-    // takes Merge's return type, and as List<T> that was one new List per clean string the audit redacts.
-    private static IReadOnlyList<SecretMatch> Merge(List<SecretMatch> found)
+    private static List<SecretMatch> Merge(List<SecretMatch> found)
     {
         // Stable sort by start, then longest first, so overlapping matches collapse into one span whose kind comes from
         // the first (highest-priority) pattern that reported the earliest start.
