@@ -216,6 +216,23 @@ public sealed class InstallTests
     }
 
     [Fact]
+    public void Install_And_Discovery_BrokenToml_NeverQuoteTheFilesText()
+    {
+        // An unquoted token is a TOML error whose parser message quotes the token; neither the install note nor
+        // discovery's problem may repeat it (a report or a terminal is not the place for a credential).
+        const string token = "ghpSecretTokenValue";
+        using var home = new TempDirectory();
+        home.Write(".codex/config.toml", $"[mcp_servers.pm]\ncommand = \"npx\"\nenv = {{ TOKEN = {token} }}\n");
+
+        var notes = Run(home, "codex", undo: false).Notes;
+        var problems = ConfigDiscovery.Discover(new DiscoveryOptions { Home = home.Path, HomeOverridden = true }, cancellationToken: TestContext.Current.CancellationToken).Diagnostics.Select(d => d.Message).ToList();
+
+        Assert.Contains(notes, n => n.Contains(":3: not valid TOML, left unchanged", StringComparison.Ordinal));
+        Assert.Contains(problems, p => p.Contains("not valid TOML", StringComparison.Ordinal));
+        Assert.All(notes.Concat(problems), m => Assert.DoesNotContain(token[..6], m, StringComparison.Ordinal));
+    }
+
+    [Fact]
     [System.Runtime.Versioning.UnsupportedOSPlatform("windows")]
     public void Install_KeepsAPrivateConfigPrivate_AndWritesThroughASymlinkedConfig()
     {

@@ -32,7 +32,7 @@ internal sealed class CodexConfig : IMcpClientConfig
         }
         catch (TomlException ex)
         {
-            sink.Problem(file.Path, ex.Line, $"not valid TOML, so its servers were not checked: {FirstLine(ex.Message)}");
+            sink.Problem(file.Path, ex.Line, $"not valid TOML, so its servers were not checked: {TomlErrorText.Describe(ex.Message)}");
             return;
         }
 
@@ -95,7 +95,19 @@ internal sealed class CodexConfig : IMcpClientConfig
         return m.Success ? text.AsSpan(0, m.Index).Count('\n') + 1 : null;
     }
 
-    private static string FirstLine(string message) => message.Split('\n')[0].Trim();
+}
+
+/// <summary>A TOML parser message made fit to print: its first line, with the text it quotes from the file left out.</summary>
+internal static partial class TomlErrorText
+{
+    /// <summary>
+    /// Tomlyn quotes the offending token in backticks ("Unexpected token `ghpABCDEF` for a value"); in a config that is
+    /// often an unquoted token or password, so the quote becomes "`…`" and the line number says where to look.
+    /// </summary>
+    public static string Describe(string message) => QuotedText().Replace(message.Split('\n')[0].Trim(), "`…`");
+
+    [System.Text.RegularExpressions.GeneratedRegex("`[^`]*`")]
+    private static partial System.Text.RegularExpressions.Regex QuotedText();
 }
 
 /// <summary>Source-generated TOML metadata for the untyped model: the reflection path does not survive Native AOT.</summary>

@@ -35,7 +35,7 @@ internal sealed class TomlServerConfig : IServerConfigFile
             // Fail closed: a file we cannot parse is never rewritten.
             var error = document.Diagnostics.FirstOrDefault(d => d.Kind == DiagnosticMessageKind.Error);
             var line = error is null ? 1 : error.Span.Start.Line + 1;
-            notes.Add($"{path}:{line}: not valid TOML, left unchanged{(error is null ? "" : $": {FirstLine(error.Message)}")}");
+            notes.Add($"{path}:{line}: not valid TOML, left unchanged{(error is null ? "" : $": {TomlErrorText.Describe(error.Message)}")}");
             return null;
         }
 
@@ -47,7 +47,7 @@ internal sealed class TomlServerConfig : IServerConfigFile
         }
         catch (TomlException ex)
         {
-            notes.Add($"{path}:{ex.Line}: not valid TOML, left unchanged: {FirstLine(ex.Message)}");
+            notes.Add($"{path}:{ex.Line}: not valid TOML, left unchanged: {TomlErrorText.Describe(ex.Message)}");
             return null;
         }
 
@@ -287,8 +287,6 @@ internal sealed class TomlServerConfig : IServerConfigFile
     private static string Quote(string value) => new StringValueSyntax(value).ToString();
 
     private static string RenderArray(IReadOnlyList<string> items) => $"[{string.Join(", ", items.Select(Quote))}]";
-
-    private static string FirstLine(string message) => message.Split('\n')[0].Trim();
 
     /// <summary>A server entry's key/values (of its table, or of its inline table).</summary>
     private sealed record Entry(IReadOnlyList<KeyValueSyntax> Items, bool Inline);
