@@ -26,9 +26,21 @@ internal sealed class FrameReader(PipeReader reader, int maxFrameBytes)
     /// Calls <paramref name="onFrame"/> for each frame until the stream ends or the token fires. The memory passed is
     /// valid only during the call (it is the pipe's buffer or a pooled copy for frames spanning segments).
     /// </summary>
-    /// <remarks><paramref name="onDrained"/> runs when every complete frame read so far was handled, before waiting for
-    /// more input: the place to flush coalesced writes (one write syscall per burst instead of per frame).</remarks>
-    public async Task RunAsync(Func<ReadOnlyMemory<byte>, FrameStatus, ValueTask> onFrame, Func<ValueTask> onDrained, CancellationToken cancellationToken)
+    /// <remarks>
+    /// <paramref name="onHandled"/> is where the caller flushes coalesced writes (one write per burst instead of one per
+    /// frame). It runs when every complete frame read so far was handled, before waiting for more input, and also once
+    /// in the middle of a read that brought many frames (<see cref="SliceFrames"/>).
+    /// </remarks>
+    /// <summary>
+    /// A read that brought at least this many frames is forwarded in two halves. Why: with many requests in flight, a
+    /// proxy that forwards each read whole turns them into one wave that every process on the path (client, proxy,
+    /// server, proxy) handles in turn while the others wait; on two cores that left a third of the CPU idle during the
+    /// harness's pipelined burst. Splitting large reads in two keeps two half-waves moving at once (bench/README.md,
+    /// "Session 6"); small reads, the usual case, still cost one flush.
+    /// </summary>
+    internal const int SliceFrames = 16;
+
+    public async Task RunAsync(Func<ReadOnlyMemory<byte>, FrameStatus, ValueTask> onFrame, Func<ValueTask> onHandled, CancellationToken cancellationToken)
     {
         var skipping = false;
         long skipped = 0;
@@ -40,6 +52,9 @@ internal sealed class FrameReader(PipeReader reader, int maxFrameBytes)
         {
             var result = await reader.ReadAsync(cancellationToken);
             var buffer = result.Buffer;
+            var readLength = buffer.Length;
+            var handled = 0;
+            var halved = false;
             while (true)
             {
                 if (buffer.Slice(searched).PositionOf((byte)'\n') is not { } newline)
@@ -65,6 +80,13 @@ internal sealed class FrameReader(PipeReader reader, int maxFrameBytes)
                 }
 
                 await Deliver(line, FrameStatus.Complete, onFrame);
+                if (++handled >= SliceFrames && !halved && buffer.Length > 0 && buffer.Length * 2 <= readLength)
+                {
+                    // Half of a large read is handled: send it on now, so the next peer starts on it while the rest is
+                    // judged.
+                    halved = true;
+                    await onHandled();
+                }
             }
 
             if (!skipping && buffer.Length > maxFrameBytes)
@@ -88,7 +110,7 @@ internal sealed class FrameReader(PipeReader reader, int maxFrameBytes)
                     await Deliver(buffer, FrameStatus.Truncated, onFrame);
                 }
 
-                await onDrained();
+                await onHandled();
 
                 reader.AdvanceTo(buffer.End);
                 await reader.CompleteAsync();
@@ -96,7 +118,7 @@ internal sealed class FrameReader(PipeReader reader, int maxFrameBytes)
             }
 
             reader.AdvanceTo(buffer.Start, buffer.End);
-            await onDrained();
+            await onHandled();
         }
     }
 

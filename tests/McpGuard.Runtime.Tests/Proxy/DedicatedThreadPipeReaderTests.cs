@@ -48,6 +48,39 @@ public sealed class DedicatedThreadPipeReaderTests
         Assert.Equal([big.Length, 8], lengths);
     }
 
+    [Theory]
+    [InlineData(40, 20)] // a large read: forwarded in two halves, the first once half its bytes are handled
+    [InlineData(100, 50)]
+    [InlineData(10, null)] // a small read (fewer than SliceFrames frames): one flush, after the last frame
+    [InlineData(16, null)] // exactly SliceFrames: its half is 8 frames, fewer than SliceFrames, so no mid-read flush
+    public async Task LargeRead_IsHandedOnInTwoHalves_SmallReadOnce(int frames, int? flushedAfter)
+    {
+        var text = string.Concat(Enumerable.Range(0, frames).Select(i => $"{{\"id\":{i,4}}}\n"));
+        // One read takes the whole input (65536 bytes per read), so every frame comes from the same read.
+        var reader = new DedicatedThreadPipeReader(new MemoryStream(Encoding.UTF8.GetBytes(text)), 65536, "test reader");
+        var log = new List<string>();
+
+        await new FrameReader(reader, 1 << 20).RunAsync((frame, _) =>
+        {
+            log.Add("frame");
+            return ValueTask.CompletedTask;
+        }, () =>
+        {
+            log.Add("flush");
+            return ValueTask.CompletedTask;
+        }, TestContext.Current.CancellationToken).WaitAsync(Generous, TestContext.Current.CancellationToken);
+
+        var expected = Enumerable.Repeat("frame", frames).ToList();
+        if (flushedAfter is { } half)
+        {
+            expected.Insert(half, "flush");
+        }
+
+        // The read's own flush, then the end of the stream's.
+        expected.AddRange(["flush", "flush"]);
+        Assert.Equal(expected, log);
+    }
+
     [Fact]
     public async Task StalledConsumer_StreamIsNotReadAhead()
     {
