@@ -67,43 +67,6 @@ public static class AuditCanonicalForm
         return Convert.ToHexStringLower(hash);
     }
 
-    /// <summary>Replaces unpaired UTF-16 surrogates with U+FFFD, so the text hashed is the text SQLite stores (UTF-8).</summary>
-    public static string? Sanitize(string? s)
-    {
-        if (s is null)
-        {
-            return null;
-        }
-
-        for (var i = 0; i < s.Length; i++)
-        {
-            if (char.IsSurrogate(s[i]))
-            {
-                return SanitizeSlow(s);
-            }
-        }
-
-        return s;
-    }
-
-    private static string SanitizeSlow(string s)
-    {
-        var chars = s.ToCharArray();
-        for (var i = 0; i < chars.Length; i++)
-        {
-            if (char.IsHighSurrogate(chars[i]) && i + 1 < chars.Length && char.IsLowSurrogate(chars[i + 1]))
-            {
-                i++;
-            }
-            else if (char.IsSurrogate(chars[i]))
-            {
-                chars[i] = '\uFFFD';
-            }
-        }
-
-        return new string(chars);
-    }
-
     private static bool TryFromHex(string hex, Span<byte> destination)
     {
         if (hex.Length != destination.Length * 2 || hex.Length == 0)

@@ -93,8 +93,8 @@ internal sealed class AuditRecordEncoder
         return span;
     }
 
-    // Lone surrogates become U+FFFD (Encoding.UTF8's replacement), as AuditCanonicalForm.Sanitize does, so what is
-    // hashed is what SQLite stores.
+    // Lone surrogates become U+FFFD (Encoding.UTF8's replacement), so what is hashed is what SQLite stores (and what
+    // the string form hashes to: AuditCanonicalFormTests).
     private void String(string? value)
     {
         if (value is null)

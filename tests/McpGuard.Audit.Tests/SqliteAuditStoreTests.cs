@@ -170,6 +170,24 @@ public sealed class SqliteAuditStoreTests
         Assert.True(AuditTestData.Verify(path).Intact);
     }
 
+    [Fact]
+    public async Task Append_LoneSurrogate_StoredAsReplacementCharacterAndChainVerifies()
+    {
+        // A lone UTF-16 surrogate cannot be stored as UTF-8: it becomes U+FFFD, and the hash covers what is stored, so
+        // the record still verifies (a hash over the original text would fail `audit verify` forever).
+        using var dir = new TempDirectory();
+        var path = Path.Combine(dir.Path, "audit.db");
+        await using (var store = SqliteAuditStore.Open(path, new FakeRedactor()))
+        {
+            await store.AppendAsync(AuditTestData.Event(0) with { Reason = "a\uD800b\U0001F600", Tool = "\uDC00" }, Ct);
+        }
+
+        var r = AuditTestData.ReadRecord(path, 1);
+        Assert.Equal("a\uFFFDb\U0001F600", r.Reason);
+        Assert.Equal("\uFFFD", r.Tool);
+        Assert.True(AuditTestData.Verify(path).Intact);
+    }
+
     private static void AssertNoSecretInFiles(string dir, string secret, string password)
     {
         var files = Directory.GetFiles(dir);
