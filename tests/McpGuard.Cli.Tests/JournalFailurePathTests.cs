@@ -124,6 +124,56 @@ public sealed class JournalFailurePathTests
     }
 
     /// <summary>
+    /// The import at exit fails for real: the running proxy's file size limit (RLIMIT_FSIZE) is lowered to leave room for
+    /// its own few small events but none for importing a 1 MiB record into SQLite's write-ahead log (as on a full disk),
+    /// and then a journal of a killed process holding that record is put beside the database. The background import
+    /// only runs once this process commits something new, and then fails the same way, so the import at exit is
+    /// bound to fail. `run` must say so on stderr after the session, keep its exit code, and leave every record for
+    /// the next reader.
+    /// </summary>
+    [Fact]
+    public async Task Run_ImportAtExitFails_WarnedOnStderrAfterTheSession_ExitCodeKept_NextReaderImportsTheRecords()
+    {
+        using var dir = new TempDirectory();
+        var audit = Path.Combine(dir.Path, "audit.db");
+        var received = Path.Combine(dir.Path, "received.jsonl");
+        using var guard = StartRun(dir, audit, "node", dir.Write("server.js", RecordingServer), received);
+        using var killOnFailure = KillOnDispose(guard);
+        var stderr = guard.StandardError.ReadToEndAsync(Ct);
+        await SendAsync(guard, Initialize);
+        Assert.NotNull((await ReadMessageAsync(guard, stderr))["result"]);
+
+        var own = Assert.Single(Directory.GetFiles(audit + ".journals", "*.jnl"));
+        var largest = Directory.GetFiles(dir.Path, "audit.db*").Append(own).Max(f => new FileInfo(f).Length);
+        var limit = largest + 64 * 1024;
+        Assert.True(limit < 512 * 1024, $"the audit files are already {largest} bytes; the limit would not stop the import");
+        await LimitFileSizeAsync(guard, limit);
+        var dead = await KilledRunJournal.WriteAsync(audit, Ct, reasonLength: 1024 * 1024);
+
+        guard.StandardInput.Close();
+        await guard.StandardOutput.ReadToEndAsync(Ct).WaitAsync(TimeSpan.FromSeconds(60), Ct);
+        await guard.WaitForExitAsync(Ct).WaitAsync(TimeSpan.FromSeconds(60), Ct);
+        var err = await stderr;
+        Assert.True(guard.ExitCode == 0, $"exit {guard.ExitCode}: {err}");
+        Assert.Contains(
+            $"mcpguard: warning: importing the audit journals into {audit} failed (the records stay in {audit}.journals; the next mcpguard that opens the audit log imports them): ",
+            err,
+            StringComparison.Ordinal);
+        Assert.DoesNotContain("Unhandled exception", err, StringComparison.Ordinal);
+        Assert.True(File.Exists(own) && File.Exists(dead), "journals that could not be imported are kept");
+
+        // The next reader imports both journals: this run's events (its end included) and the killed run's record.
+        var verify = await CliHarness.RunAsync("audit", "verify", "--audit", audit);
+        Assert.True(verify.ExitCode == 0, verify.Out + verify.Error);
+        Assert.Contains("intact, 4 records (1-4)", verify.Out, StringComparison.Ordinal);
+        Assert.Empty(Directory.GetFiles(audit + ".journals", "*.jnl"));
+        var events = await ExportAsync(audit);
+        Assert.Contains(events, e => e["method"]?.ToString() == "initialize" && e["direction"]?.ToString() == "client-to-server");
+        Assert.Contains(events, e => e["kind"]?.ToString() == "process" && e["reason"]?.ToString() == "client disconnected; server stopped");
+        Assert.Contains(events, e => e["server"]?.ToString() == "postmark" && e["reason"]?.ToString().Length == 1024 * 1024);
+    }
+
+    /// <summary>
     /// The next `run` after a killed one: the dead journal goes into the chain before this run starts its own, and the
     /// write that was cut short is reported on stderr (which the client shows), not silently dropped.
     /// </summary>
