@@ -37,6 +37,41 @@ public sealed class JournalFailurePathTests
         lines.on('close', () => process.exit(0));
         """;
 
+    // A minimal MCP server (test fixture) whose one tool GETs http://api.example.test/status (through McpGuard's egress
+    // proxy: the Node preload routes it there) and answers with what it got, also appended to the file named by its
+    // first argument. With {"wait":true} it first waits for the test (writes "got" to one FIFO, reads the other).
+    private const string EgressServer = """
+        // Test fixture: its only peer besides stdin/stdout is McpGuard's egress proxy on 127.0.0.1.
+        const fs = require('node:fs');
+        const http = require('node:http');
+        const [log, got, go] = process.argv.slice(2);
+        const answer = (id, result) => process.stdout.write(JSON.stringify({ jsonrpc: '2.0', id, result }) + '\n');
+        const lines = require('node:readline').createInterface({ input: process.stdin });
+        lines.on('line', line => {
+          const message = JSON.parse(line);
+          if (message.id === undefined) return;
+          if (message.method !== 'tools/call') {
+            answer(message.id, { protocolVersion: '2025-06-18', capabilities: { tools: {} }, serverInfo: { name: 'egress', version: '1' } });
+            return;
+          }
+          if (message.params.arguments.wait) {
+            fs.writeFileSync(got, 'got');
+            fs.readFileSync(go);
+          }
+          const reply = text => {
+            fs.appendFileSync(log, text + '\n');
+            answer(message.id, { content: [{ type: 'text', text }] });
+          };
+          http.get('http://api.example.test/status', response => {
+            let body = '';
+            response.setEncoding('utf8');
+            response.on('data', chunk => body += chunk);
+            response.on('end', () => reply(`HTTP ${response.statusCode} ${body}`));
+          }).on('error', error => reply(`request failed: ${error.message}`));
+        });
+        lines.on('close', () => process.exit(0));
+        """;
+
     private const string Initialize = """{"jsonrpc":"2.0","id":1,"method":"initialize","params":{"protocolVersion":"2025-06-18","capabilities":{},"clientInfo":{"name":"failpath-test","version":"1"}}}""";
 
     private static CancellationToken Ct => TestContext.Current.CancellationToken;
@@ -174,6 +209,55 @@ public sealed class JournalFailurePathTests
     }
 
     /// <summary>
+    /// The egress proxy under a journal write failure: a server's outbound request whose audit event cannot be written
+    /// must never be sent, and the server must be told why (a 503 naming the audit log) instead of a dropped connection.
+    /// First a request goes through (so the upstream would see one); then, while the server holds a second tool call,
+    /// the proxy's file size limit is lowered to what its journal holds, so the egress event's write fails with EFBIG.
+    /// </summary>
+    [Fact]
+    public async Task Run_EgressEventCannotBeWritten_RequestNeverSent_ServerGets503_SessionStops()
+    {
+        using var dir = new TempDirectory();
+        using var upstream = new CountingHttpServer();
+        var audit = Path.Combine(dir.Path, "audit.db");
+        var log = Path.Combine(dir.Path, "server.log");
+        var got = await MakeFifoAsync(dir, "got");
+        var go = await MakeFifoAsync(dir, "go");
+        using var guard = StartRun(
+            dir,
+            audit,
+            ["--allow-host", "api.example.test", "--egress-resolve", $"api.example.test=127.0.0.1:{upstream.Port}"],
+            ["node", dir.Write("server.js", EgressServer), log, got, go]);
+        using var killOnFailure = KillOnDispose(guard);
+        var stderr = guard.StandardError.ReadToEndAsync(Ct);
+        await SendAsync(guard, Initialize);
+        Assert.NotNull((await ReadMessageAsync(guard, stderr))["result"]);
+
+        await SendAsync(guard, """{"jsonrpc":"2.0","id":2,"method":"tools/call","params":{"name":"status","arguments":{}}}""");
+        var first = await ReadMessageAsync(guard, stderr);
+        Assert.Equal("HTTP 200 ok", first["result"]?["content"]?[0]?["text"]?.ToString());
+        Assert.Equal(1, upstream.Requests);
+
+        await SendAsync(guard, """{"jsonrpc":"2.0","id":3,"method":"tools/call","params":{"name":"status","arguments":{"wait":true}}}""");
+        // The server has the call, so its event was committed; no room is left for the next one, the egress event.
+        Assert.Equal("got", await Task.Run(() => File.ReadAllText(got), Ct).WaitAsync(TimeSpan.FromSeconds(60), Ct));
+        var journal = Assert.Single(Directory.GetFiles(audit + ".journals", "*.jnl"));
+        await LimitFileSizeAsync(guard, new FileInfo(journal).Length);
+        await Task.Run(() => File.WriteAllText(go, "go"), Ct).WaitAsync(TimeSpan.FromSeconds(60), Ct);
+
+        // The server's answer cannot be recorded either, so the session stops before it reaches the client.
+        var output = await AssertStoppedOnAuditFailureAsync(guard, stderr, journal);
+        Assert.DoesNotContain("\"id\":3", output, StringComparison.Ordinal);
+        var serverGot = (await File.ReadAllLinesAsync(log, Ct)).ToList();
+        Assert.Equal(["HTTP 200 ok", """HTTP 503 {"error":"not sent: McpGuard could not record this request in its audit log"}"""], serverGot);
+        Assert.Equal(1, upstream.Requests);
+
+        var events = await ExportAsync(audit);
+        Assert.Contains(events, e => e["kind"]?.ToString() == "egress" && e["requestId"]?.ToString() == "2" && e["decision"]?.ToString() == "allow");
+        Assert.DoesNotContain(events, e => e["kind"]?.ToString() == "egress" && e["requestId"]?.ToString() == "3");
+    }
+
+    /// <summary>
     /// The next `run` after a killed one: the dead journal goes into the chain before this run starts its own, and the
     /// write that was cut short is reported on stderr (which the client shows), not silently dropped.
     /// </summary>
@@ -280,7 +364,9 @@ public sealed class JournalFailurePathTests
         Assert.True(prlimit.Code == 0, "prlimit failed: " + prlimit.Err);
     }
 
-    private static Process StartRun(TempDirectory dir, string audit, params string[] server)
+    private static Process StartRun(TempDirectory dir, string audit, params string[] server) => StartRun(dir, audit, [], server);
+
+    private static Process StartRun(TempDirectory dir, string audit, string[] runOptions, string[] server)
     {
         var psi = new ProcessStartInfo("dotnet")
         {
@@ -289,7 +375,7 @@ public sealed class JournalFailurePathTests
             RedirectStandardError = true,
             UseShellExecute = false,
         };
-        foreach (var a in (string[])[RepoPaths.McpGuardDll, "run", "--sandbox", "none", "--audit", audit, "--", .. server])
+        foreach (var a in (string[])[RepoPaths.McpGuardDll, "run", "--sandbox", "none", "--audit", audit, .. runOptions, "--", .. server])
         {
             psi.ArgumentList.Add(a);
         }
@@ -306,6 +392,65 @@ public sealed class JournalFailurePathTests
             process.Kill(entireProcessTree: true);
         }
     });
+
+    /// <summary>
+    /// The upstream of the egress tests: a plain HTTP/1.1 server on 127.0.0.1:0 that answers every request "ok" and
+    /// counts the requests that reached it.
+    /// </summary>
+    private sealed class CountingHttpServer : IDisposable
+    {
+        private readonly System.Net.Sockets.TcpListener _listener = new(System.Net.IPAddress.Loopback, 0);
+        private readonly CancellationTokenSource _stop = new();
+        private int _requests;
+
+        public CountingHttpServer()
+        {
+            _listener.Start();
+            _ = Task.Run(AcceptAsync);
+        }
+
+        public int Port => ((System.Net.IPEndPoint)_listener.LocalEndpoint).Port;
+
+        public int Requests => Volatile.Read(ref _requests);
+
+        private async Task AcceptAsync()
+        {
+            try
+            {
+                while (true)
+                {
+                    using var client = await _listener.AcceptTcpClientAsync(_stop.Token);
+                    var stream = client.GetStream();
+                    var head = new System.Text.StringBuilder();
+                    var buffer = new byte[4096];
+                    while (!head.ToString().Contains("\r\n\r\n", StringComparison.Ordinal))
+                    {
+                        var read = await stream.ReadAsync(buffer, _stop.Token);
+                        if (read == 0)
+                        {
+                            break;
+                        }
+
+                        head.Append(System.Text.Encoding.Latin1.GetString(buffer, 0, read));
+                    }
+
+                    Interlocked.Increment(ref _requests);
+                    await stream.WriteAsync("HTTP/1.1 200 OK\r\nContent-Length: 2\r\nConnection: close\r\n\r\nok"u8.ToArray(), _stop.Token);
+                }
+            }
+            catch (Exception ex) when (ex is OperationCanceledException or ObjectDisposedException or System.Net.Sockets.SocketException or IOException)
+            {
+                // Stopped.
+            }
+        }
+
+        public void Dispose()
+        {
+            _stop.Cancel();
+            _listener.Stop();
+            _stop.Dispose();
+        }
+    }
 
     private sealed class Disposer(Action action) : IDisposable
     {
