@@ -87,11 +87,8 @@ public sealed class JournalFailurePathTests
         using var dir = new TempDirectory();
         var audit = Path.Combine(dir.Path, "audit.db");
         var received = Path.Combine(dir.Path, "received.jsonl");
-        using var guard = StartRun(dir, audit, "node", dir.Write("server.js", RecordingServer), received);
-        using var killOnFailure = KillOnDispose(guard);
-        var stderr = guard.StandardError.ReadToEndAsync(Ct);
-        await SendAsync(guard, Initialize);
-        Assert.NotNull((await ReadMessageAsync(guard, stderr))["result"]);
+        using var run = await StartInitializedAsync(dir, audit, [], "node", dir.Write("server.js", RecordingServer), received);
+        var (guard, stderr) = (run.Process, run.Stderr);
 
         // Every event so far is committed (the answer was forwarded after its commit); leave room for a few bytes more.
         var journal = Assert.Single(Directory.GetFiles(audit + ".journals", "*.jnl"));
@@ -136,11 +133,8 @@ public sealed class JournalFailurePathTests
         var received = Path.Combine(dir.Path, "received.jsonl");
         var got = await MakeFifoAsync(dir, "got");
         var go = await MakeFifoAsync(dir, "go");
-        using var guard = StartRun(dir, audit, "node", dir.Write("server.js", RecordingServer), received, got, go);
-        using var killOnFailure = KillOnDispose(guard);
-        var stderr = guard.StandardError.ReadToEndAsync(Ct);
-        await SendAsync(guard, Initialize);
-        Assert.NotNull((await ReadMessageAsync(guard, stderr))["result"]);
+        using var run = await StartInitializedAsync(dir, audit, [], "node", dir.Write("server.js", RecordingServer), received, got, go);
+        var (guard, stderr) = (run.Process, run.Stderr);
 
         await SendAsync(guard, """{"jsonrpc":"2.0","id":2,"method":"tools/call","params":{"name":"echo","arguments":{"message":"hi"}}}""");
         // The server has the call, so its event was committed; it answers once told to.
@@ -172,11 +166,8 @@ public sealed class JournalFailurePathTests
         using var dir = new TempDirectory();
         var audit = Path.Combine(dir.Path, "audit.db");
         var received = Path.Combine(dir.Path, "received.jsonl");
-        using var guard = StartRun(dir, audit, "node", dir.Write("server.js", RecordingServer), received);
-        using var killOnFailure = KillOnDispose(guard);
-        var stderr = guard.StandardError.ReadToEndAsync(Ct);
-        await SendAsync(guard, Initialize);
-        Assert.NotNull((await ReadMessageAsync(guard, stderr))["result"]);
+        using var run = await StartInitializedAsync(dir, audit, [], "node", dir.Write("server.js", RecordingServer), received);
+        var (guard, stderr) = (run.Process, run.Stderr);
 
         var own = Assert.Single(Directory.GetFiles(audit + ".journals", "*.jnl"));
         var largest = Directory.GetFiles(dir.Path, "audit.db*").Append(own).Max(f => new FileInfo(f).Length);
@@ -223,15 +214,16 @@ public sealed class JournalFailurePathTests
         var log = Path.Combine(dir.Path, "server.log");
         var got = await MakeFifoAsync(dir, "got");
         var go = await MakeFifoAsync(dir, "go");
-        using var guard = StartRun(
+        using var run = await StartInitializedAsync(
             dir,
             audit,
             ["--allow-host", "api.example.test", "--egress-resolve", $"api.example.test=127.0.0.1:{upstream.Port}"],
-            ["node", dir.Write("server.js", EgressServer), log, got, go]);
-        using var killOnFailure = KillOnDispose(guard);
-        var stderr = guard.StandardError.ReadToEndAsync(Ct);
-        await SendAsync(guard, Initialize);
-        Assert.NotNull((await ReadMessageAsync(guard, stderr))["result"]);
+            "node",
+            dir.Write("server.js", EgressServer),
+            log,
+            got,
+            go);
+        var (guard, stderr) = (run.Process, run.Stderr);
 
         await SendAsync(guard, """{"jsonrpc":"2.0","id":2,"method":"tools/call","params":{"name":"status","arguments":{}}}""");
         var first = await ReadMessageAsync(guard, stderr);
@@ -364,7 +356,26 @@ public sealed class JournalFailurePathTests
         Assert.True(prlimit.Code == 0, "prlimit failed: " + prlimit.Err);
     }
 
-    private static Process StartRun(TempDirectory dir, string audit, params string[] server) => StartRun(dir, audit, [], server);
+    /// <summary>
+    /// Starts `mcpguard run --sandbox none --audit AUDIT RUNOPTIONS -- SERVER` and completes once it has answered the
+    /// client's initialize; the result kills the process if the test ends (fails) while it still runs.
+    /// </summary>
+    private static async Task<RunningGuard> StartInitializedAsync(TempDirectory dir, string audit, string[] runOptions, params string[] server)
+    {
+        var process = StartRun(dir, audit, runOptions, server);
+        var running = new RunningGuard(process, process.StandardError.ReadToEndAsync(Ct));
+        try
+        {
+            await SendAsync(process, Initialize);
+            Assert.NotNull((await ReadMessageAsync(process, running.Stderr))["result"]);
+            return running;
+        }
+        catch
+        {
+            running.Dispose();
+            throw;
+        }
+    }
 
     private static Process StartRun(TempDirectory dir, string audit, string[] runOptions, string[] server)
     {
@@ -384,14 +395,19 @@ public sealed class JournalFailurePathTests
         return Process.Start(psi)!;
     }
 
-    /// <summary>Kills the process if the test ends (fails) while it still runs.</summary>
-    private static IDisposable KillOnDispose(Process process) => new Disposer(() =>
+    /// <summary>A running `mcpguard run` and its whole stderr (read as it comes); killed on dispose if still running.</summary>
+    private sealed record RunningGuard(Process Process, Task<string> Stderr) : IDisposable
     {
-        if (!process.HasExited)
+        public void Dispose()
         {
-            process.Kill(entireProcessTree: true);
+            if (!Process.HasExited)
+            {
+                Process.Kill(entireProcessTree: true);
+            }
+
+            Process.Dispose();
         }
-    });
+    }
 
     /// <summary>
     /// The upstream of the egress tests: a plain HTTP/1.1 server on 127.0.0.1:0 that answers every request "ok" and
@@ -450,11 +466,6 @@ public sealed class JournalFailurePathTests
             _listener.Stop();
             _stop.Dispose();
         }
-    }
-
-    private sealed class Disposer(Action action) : IDisposable
-    {
-        public void Dispose() => action();
     }
 
     private static async Task SendAsync(Process guard, string line)
