@@ -37,6 +37,41 @@ public sealed class JournalFailurePathTests
         lines.on('close', () => process.exit(0));
         """;
 
+    // A minimal MCP server (test fixture) whose one tool GETs http://api.example.test/status (through McpGuard's egress
+    // proxy: the Node preload routes it there) and answers with what it got, also appended to the file named by its
+    // first argument. With {"wait":true} it first waits for the test (writes "got" to one FIFO, reads the other).
+    private const string EgressServer = """
+        // Test fixture: its only peer besides stdin/stdout is McpGuard's egress proxy on 127.0.0.1.
+        const fs = require('node:fs');
+        const http = require('node:http');
+        const [log, got, go] = process.argv.slice(2);
+        const answer = (id, result) => process.stdout.write(JSON.stringify({ jsonrpc: '2.0', id, result }) + '\n');
+        const lines = require('node:readline').createInterface({ input: process.stdin });
+        lines.on('line', line => {
+          const message = JSON.parse(line);
+          if (message.id === undefined) return;
+          if (message.method !== 'tools/call') {
+            answer(message.id, { protocolVersion: '2025-06-18', capabilities: { tools: {} }, serverInfo: { name: 'egress', version: '1' } });
+            return;
+          }
+          if (message.params.arguments.wait) {
+            fs.writeFileSync(got, 'got');
+            fs.readFileSync(go);
+          }
+          const reply = text => {
+            fs.appendFileSync(log, text + '\n');
+            answer(message.id, { content: [{ type: 'text', text }] });
+          };
+          http.get('http://api.example.test/status', response => {
+            let body = '';
+            response.setEncoding('utf8');
+            response.on('data', chunk => body += chunk);
+            response.on('end', () => reply(`HTTP ${response.statusCode} ${body}`));
+          }).on('error', error => reply(`request failed: ${error.message}`));
+        });
+        lines.on('close', () => process.exit(0));
+        """;
+
     private const string Initialize = """{"jsonrpc":"2.0","id":1,"method":"initialize","params":{"protocolVersion":"2025-06-18","capabilities":{},"clientInfo":{"name":"failpath-test","version":"1"}}}""";
 
     private static CancellationToken Ct => TestContext.Current.CancellationToken;
@@ -52,11 +87,8 @@ public sealed class JournalFailurePathTests
         using var dir = new TempDirectory();
         var audit = Path.Combine(dir.Path, "audit.db");
         var received = Path.Combine(dir.Path, "received.jsonl");
-        using var guard = StartRun(dir, audit, "node", dir.Write("server.js", RecordingServer), received);
-        using var killOnFailure = KillOnDispose(guard);
-        var stderr = guard.StandardError.ReadToEndAsync(Ct);
-        await SendAsync(guard, Initialize);
-        Assert.NotNull((await ReadMessageAsync(guard, stderr))["result"]);
+        using var run = await StartInitializedAsync(dir, audit, [], "node", dir.Write("server.js", RecordingServer), received);
+        var (guard, stderr) = (run.Process, run.Stderr);
 
         // Every event so far is committed (the answer was forwarded after its commit); leave room for a few bytes more.
         var journal = Assert.Single(Directory.GetFiles(audit + ".journals", "*.jnl"));
@@ -101,11 +133,8 @@ public sealed class JournalFailurePathTests
         var received = Path.Combine(dir.Path, "received.jsonl");
         var got = await MakeFifoAsync(dir, "got");
         var go = await MakeFifoAsync(dir, "go");
-        using var guard = StartRun(dir, audit, "node", dir.Write("server.js", RecordingServer), received, got, go);
-        using var killOnFailure = KillOnDispose(guard);
-        var stderr = guard.StandardError.ReadToEndAsync(Ct);
-        await SendAsync(guard, Initialize);
-        Assert.NotNull((await ReadMessageAsync(guard, stderr))["result"]);
+        using var run = await StartInitializedAsync(dir, audit, [], "node", dir.Write("server.js", RecordingServer), received, got, go);
+        var (guard, stderr) = (run.Process, run.Stderr);
 
         await SendAsync(guard, """{"jsonrpc":"2.0","id":2,"method":"tools/call","params":{"name":"echo","arguments":{"message":"hi"}}}""");
         // The server has the call, so its event was committed; it answers once told to.
@@ -121,6 +150,103 @@ public sealed class JournalFailurePathTests
         var events = await ExportAsync(audit);
         Assert.Contains(events, e => e["requestId"]?.ToString() == "2" && e["direction"]?.ToString() == "client-to-server");
         Assert.DoesNotContain(events, e => e["requestId"]?.ToString() == "2" && e["direction"]?.ToString() == "server-to-client");
+    }
+
+    /// <summary>
+    /// The import at exit fails for real: the running proxy's file size limit (RLIMIT_FSIZE) is lowered to leave room for
+    /// its own few small events but none for importing a 1 MiB record into SQLite's write-ahead log (as on a full disk),
+    /// and then a journal of a killed process holding that record is put beside the database. The background import
+    /// only runs once this process commits something new, and then fails the same way, so the import at exit is
+    /// bound to fail. `run` must say so on stderr after the session, keep its exit code, and leave every record for
+    /// the next reader.
+    /// </summary>
+    [Fact]
+    public async Task Run_ImportAtExitFails_WarnedOnStderrAfterTheSession_ExitCodeKept_NextReaderImportsTheRecords()
+    {
+        using var dir = new TempDirectory();
+        var audit = Path.Combine(dir.Path, "audit.db");
+        var received = Path.Combine(dir.Path, "received.jsonl");
+        using var run = await StartInitializedAsync(dir, audit, [], "node", dir.Write("server.js", RecordingServer), received);
+        var (guard, stderr) = (run.Process, run.Stderr);
+
+        var own = Assert.Single(Directory.GetFiles(audit + ".journals", "*.jnl"));
+        var largest = Directory.GetFiles(dir.Path, "audit.db*").Append(own).Max(f => new FileInfo(f).Length);
+        var limit = largest + 64 * 1024;
+        Assert.True(limit < 512 * 1024, $"the audit files are already {largest} bytes; the limit would not stop the import");
+        await LimitFileSizeAsync(guard, limit);
+        var dead = await KilledRunJournal.WriteAsync(audit, Ct, reasonLength: 1024 * 1024);
+
+        guard.StandardInput.Close();
+        await guard.StandardOutput.ReadToEndAsync(Ct).WaitAsync(TimeSpan.FromSeconds(60), Ct);
+        await guard.WaitForExitAsync(Ct).WaitAsync(TimeSpan.FromSeconds(60), Ct);
+        var err = await stderr;
+        Assert.True(guard.ExitCode == 0, $"exit {guard.ExitCode}: {err}");
+        Assert.Contains(
+            $"mcpguard: warning: importing the audit journals into {audit} failed (the records stay in {audit}.journals; the next mcpguard that opens the audit log imports them): ",
+            err,
+            StringComparison.Ordinal);
+        Assert.DoesNotContain("Unhandled exception", err, StringComparison.Ordinal);
+        Assert.True(File.Exists(own) && File.Exists(dead), "journals that could not be imported are kept");
+
+        // The next reader imports both journals: this run's events (its end included) and the killed run's record.
+        var verify = await CliHarness.RunAsync("audit", "verify", "--audit", audit);
+        Assert.True(verify.ExitCode == 0, verify.Out + verify.Error);
+        Assert.Contains("intact, 4 records (1-4)", verify.Out, StringComparison.Ordinal);
+        Assert.Empty(Directory.GetFiles(audit + ".journals", "*.jnl"));
+        var events = await ExportAsync(audit);
+        Assert.Contains(events, e => e["method"]?.ToString() == "initialize" && e["direction"]?.ToString() == "client-to-server");
+        Assert.Contains(events, e => e["kind"]?.ToString() == "process" && e["reason"]?.ToString() == "client disconnected; server stopped");
+        Assert.Contains(events, e => e["server"]?.ToString() == "postmark" && e["reason"]?.ToString().Length == 1024 * 1024);
+    }
+
+    /// <summary>
+    /// The egress proxy under a journal write failure: a server's outbound request whose audit event cannot be written
+    /// must never be sent, and the server must be told why (a 503 naming the audit log) instead of a dropped connection.
+    /// First a request goes through (so the upstream would see one); then, while the server holds a second tool call,
+    /// the proxy's file size limit is lowered to what its journal holds, so the egress event's write fails with EFBIG.
+    /// </summary>
+    [Fact]
+    public async Task Run_EgressEventCannotBeWritten_RequestNeverSent_ServerGets503_SessionStops()
+    {
+        using var dir = new TempDirectory();
+        using var upstream = new CountingHttpServer();
+        var audit = Path.Combine(dir.Path, "audit.db");
+        var log = Path.Combine(dir.Path, "server.log");
+        var got = await MakeFifoAsync(dir, "got");
+        var go = await MakeFifoAsync(dir, "go");
+        using var run = await StartInitializedAsync(
+            dir,
+            audit,
+            ["--allow-host", "api.example.test", "--egress-resolve", $"api.example.test=127.0.0.1:{upstream.Port}"],
+            "node",
+            dir.Write("server.js", EgressServer),
+            log,
+            got,
+            go);
+        var (guard, stderr) = (run.Process, run.Stderr);
+
+        await SendAsync(guard, """{"jsonrpc":"2.0","id":2,"method":"tools/call","params":{"name":"status","arguments":{}}}""");
+        var first = await ReadMessageAsync(guard, stderr);
+        Assert.Equal("HTTP 200 ok", first["result"]?["content"]?[0]?["text"]?.ToString());
+        Assert.Equal(1, upstream.Requests);
+
+        await SendAsync(guard, """{"jsonrpc":"2.0","id":3,"method":"tools/call","params":{"name":"status","arguments":{"wait":true}}}""");
+        // The server has the call, so its event was committed; no room is left for the next one, the egress event.
+        Assert.Equal("got", await Task.Run(() => File.ReadAllText(got), Ct).WaitAsync(TimeSpan.FromSeconds(60), Ct));
+        var journal = Assert.Single(Directory.GetFiles(audit + ".journals", "*.jnl"));
+        await LimitFileSizeAsync(guard, new FileInfo(journal).Length);
+        await Task.Run(() => File.WriteAllText(go, "go"), Ct).WaitAsync(TimeSpan.FromSeconds(60), Ct);
+
+        // The server's answer cannot be recorded either, so the session stops before it reaches the client.
+        var output = await AssertStoppedOnAuditFailureAsync(guard, stderr, journal);
+        Assert.DoesNotContain("\"id\":3", output, StringComparison.Ordinal);
+        var serverGot = (await File.ReadAllLinesAsync(log, Ct)).ToList();
+        Assert.Equal(["HTTP 200 ok", """HTTP 503 {"error":"not sent: McpGuard could not record this request in its audit log"}"""], serverGot);
+        Assert.Equal(1, upstream.Requests);
+
+        var events = await ExportAsync(audit);
+        Assert.Contains(events, e => e["kind"]?.ToString() == "egress" && e["requestId"]?.ToString() == "2" && e["decision"]?.ToString() == "allow");
+        Assert.DoesNotContain(events, e => e["kind"]?.ToString() == "egress" && e["requestId"]?.ToString() == "3");
     }
 
     /// <summary>
@@ -230,7 +356,28 @@ public sealed class JournalFailurePathTests
         Assert.True(prlimit.Code == 0, "prlimit failed: " + prlimit.Err);
     }
 
-    private static Process StartRun(TempDirectory dir, string audit, params string[] server)
+    /// <summary>
+    /// Starts `mcpguard run --sandbox none --audit AUDIT RUNOPTIONS -- SERVER` and completes once it has answered the
+    /// client's initialize; the result kills the process if the test ends (fails) while it still runs.
+    /// </summary>
+    private static async Task<RunningGuard> StartInitializedAsync(TempDirectory dir, string audit, string[] runOptions, params string[] server)
+    {
+        var process = StartRun(dir, audit, runOptions, server);
+        var running = new RunningGuard(process, process.StandardError.ReadToEndAsync(Ct));
+        try
+        {
+            await SendAsync(process, Initialize);
+            Assert.NotNull((await ReadMessageAsync(process, running.Stderr))["result"]);
+            return running;
+        }
+        catch
+        {
+            running.Dispose();
+            throw;
+        }
+    }
+
+    private static Process StartRun(TempDirectory dir, string audit, string[] runOptions, string[] server)
     {
         var psi = new ProcessStartInfo("dotnet")
         {
@@ -239,7 +386,7 @@ public sealed class JournalFailurePathTests
             RedirectStandardError = true,
             UseShellExecute = false,
         };
-        foreach (var a in (string[])[RepoPaths.McpGuardDll, "run", "--sandbox", "none", "--audit", audit, "--", .. server])
+        foreach (var a in (string[])[RepoPaths.McpGuardDll, "run", "--sandbox", "none", "--audit", audit, .. runOptions, "--", .. server])
         {
             psi.ArgumentList.Add(a);
         }
@@ -248,18 +395,77 @@ public sealed class JournalFailurePathTests
         return Process.Start(psi)!;
     }
 
-    /// <summary>Kills the process if the test ends (fails) while it still runs.</summary>
-    private static IDisposable KillOnDispose(Process process) => new Disposer(() =>
+    /// <summary>A running `mcpguard run` and its whole stderr (read as it comes); killed on dispose if still running.</summary>
+    private sealed record RunningGuard(Process Process, Task<string> Stderr) : IDisposable
     {
-        if (!process.HasExited)
+        public void Dispose()
         {
-            process.Kill(entireProcessTree: true);
-        }
-    });
+            if (!Process.HasExited)
+            {
+                Process.Kill(entireProcessTree: true);
+            }
 
-    private sealed class Disposer(Action action) : IDisposable
+            Process.Dispose();
+        }
+    }
+
+    /// <summary>
+    /// The upstream of the egress tests: a plain HTTP/1.1 server on 127.0.0.1:0 that answers every request "ok" and
+    /// counts the requests that reached it.
+    /// </summary>
+    private sealed class CountingHttpServer : IDisposable
     {
-        public void Dispose() => action();
+        private readonly System.Net.Sockets.TcpListener _listener = new(System.Net.IPAddress.Loopback, 0);
+        private readonly CancellationTokenSource _stop = new();
+        private int _requests;
+
+        public CountingHttpServer()
+        {
+            _listener.Start();
+            _ = Task.Run(AcceptAsync);
+        }
+
+        public int Port => ((System.Net.IPEndPoint)_listener.LocalEndpoint).Port;
+
+        public int Requests => Volatile.Read(ref _requests);
+
+        private async Task AcceptAsync()
+        {
+            try
+            {
+                while (true)
+                {
+                    using var client = await _listener.AcceptTcpClientAsync(_stop.Token);
+                    var stream = client.GetStream();
+                    var head = new System.Text.StringBuilder();
+                    var buffer = new byte[4096];
+                    while (!head.ToString().Contains("\r\n\r\n", StringComparison.Ordinal))
+                    {
+                        var read = await stream.ReadAsync(buffer, _stop.Token);
+                        if (read == 0)
+                        {
+                            break;
+                        }
+
+                        head.Append(System.Text.Encoding.Latin1.GetString(buffer, 0, read));
+                    }
+
+                    Interlocked.Increment(ref _requests);
+                    await stream.WriteAsync("HTTP/1.1 200 OK\r\nContent-Length: 2\r\nConnection: close\r\n\r\nok"u8.ToArray(), _stop.Token);
+                }
+            }
+            catch (Exception ex) when (ex is OperationCanceledException or ObjectDisposedException or System.Net.Sockets.SocketException or IOException)
+            {
+                // Stopped.
+            }
+        }
+
+        public void Dispose()
+        {
+            _stop.Cancel();
+            _listener.Stop();
+            _stop.Dispose();
+        }
     }
 
     private static async Task SendAsync(Process guard, string line)

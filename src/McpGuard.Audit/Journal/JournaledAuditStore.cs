@@ -260,8 +260,11 @@ public sealed class JournaledAuditStore : IAuditSink
         Interlocked.Exchange(ref _importedThrough, 0);
     }
 
-    /// <summary>Imports every journal; a failure is kept as a problem and retried on the next tick (the records are safe in the journal).</summary>
-    private IReadOnlyList<string> TryImport()
+    /// <summary>
+    /// Imports every journal; a failure is kept as a problem and retried on the next tick (the records are safe in the
+    /// journal). <paramref name="final"/>: the import at exit, after which only the next process can retry.
+    /// </summary>
+    private IReadOnlyList<string> TryImport(bool final = false)
     {
         try
         {
@@ -275,7 +278,10 @@ public sealed class JournaledAuditStore : IAuditSink
         }
         catch (Exception ex) when (ex is SqliteException or IOException or UnauthorizedAccessException)
         {
-            return [$"importing the audit journals into {Path} failed (retried later; the records stay in the journals): {ex.Message}"];
+            var next = final
+                ? $"the records stay in {_journalDirectory}; the next mcpguard that opens the audit log imports them"
+                : "retried later; the records stay in the journals";
+            return [$"importing the audit journals into {Path} failed ({next}): {ex.Message}"];
         }
     }
 
@@ -300,7 +306,7 @@ public sealed class JournaledAuditStore : IAuditSink
         {
             // The journal is closed, so it is no longer live: this import finishes and deletes it. If it fails, the
             // file stays and the next process that opens the database imports it.
-            ImportProblems = TryImport();
+            ImportProblems = TryImport(final: true);
             _checkpointer.Dispose();
             _statements.Dispose();
             _db.Dispose();

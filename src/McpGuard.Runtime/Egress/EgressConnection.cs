@@ -5,6 +5,7 @@ using System.Net.Sockets;
 using System.Security.Authentication;
 using System.Text;
 using System.Text.Json.Nodes;
+using McpGuard.Audit;
 using McpGuard.Core.Rules;
 using McpGuard.Runtime.Egress.Http;
 using Microsoft.Extensions.Logging;
@@ -72,6 +73,10 @@ internal sealed partial class EgressConnection(EgressConnectionContext context, 
         catch (EgressProtocolException ex)
         {
             await RefuseAsync(stream, ex.StatusCode, ex.Message, stopping);
+        }
+        catch (AuditWriteException)
+        {
+            await RefuseUnrecordedAsync(stream, stopping);
         }
         catch (Exception ex) when (ex is IOException or OperationCanceledException or SocketException or ObjectDisposedException)
         {
@@ -208,6 +213,11 @@ internal sealed partial class EgressConnection(EgressConnectionContext context, 
         {
             await RefuseAsync(tls, ex.StatusCode, ex.Message, stopping);
         }
+        catch (AuditWriteException)
+        {
+            // Inside the tunnel the answer must go through TLS, so it is given here rather than by RunAsync.
+            await RefuseUnrecordedAsync(tls, stopping);
+        }
         finally
         {
             await inner.CompleteAsync();
@@ -272,7 +282,8 @@ internal sealed partial class EgressConnection(EgressConnectionContext context, 
             verdict = EgressVerdict.Block(EgressRules.UninspectableBody, "the request could not be inspected");
         }
 
-        // Audit first: the request is forwarded only once its event is durable.
+        // Audit first: the request is forwarded only once its event is durable. An event that cannot be written throws
+        // AuditWriteException, so the request is never sent (RefuseUnrecordedAsync answers the client).
         await context.Audit.WriteAsync(request, verdict, calls, stopping);
         var close = head.WantsClose;
         if (!verdict.Allowed)
@@ -409,6 +420,32 @@ internal sealed partial class EgressConnection(EgressConnectionContext context, 
             await context.Audit.WriteRefusalAsync("-", "-", 0, EgressRules.ProtocolViolation, reason, stopping);
             await WriteBlockedAsync(output, status, EgressRules.ProtocolViolation, reason, close: true, stopping);
         }
+        catch (AuditWriteException)
+        {
+            await RefuseUnrecordedAsync(output, stopping);
+        }
+        catch (Exception ex) when (ex is IOException or ObjectDisposedException or OperationCanceledException)
+        {
+            // The client is already gone.
+        }
+    }
+
+    /// <summary>
+    /// The audit log could not record this request (a failed journal write: full disk, I/O error, file size limit).
+    /// Fail closed: the request was not and will not be sent; the server gets a 503 that says why, and the connection
+    /// closes. The audit store's failure is for good, so `run` stops the session at its next event; the reason named in
+    /// the answer stays generic because the server must not learn where McpGuard keeps its audit log.
+    /// </summary>
+    private async Task RefuseUnrecordedAsync(Stream output, CancellationToken stopping)
+    {
+        LogAuditFailed(context.Logger);
+        try
+        {
+            await WriteJsonAsync(output, 503, "Service Unavailable", new JsonObject
+            {
+                ["error"] = "not sent: McpGuard could not record this request in its audit log",
+            }, close: true, stopping);
+        }
         catch (Exception ex) when (ex is IOException or ObjectDisposedException or OperationCanceledException)
         {
             // The client is already gone.
@@ -449,6 +486,9 @@ internal sealed partial class EgressConnection(EgressConnectionContext context, 
 
     [LoggerMessage(Level = LogLevel.Error, Message = "egress inspection failed; request blocked")]
     private static partial void LogInspectorFailed(ILogger logger, Exception exception);
+
+    [LoggerMessage(Level = LogLevel.Error, Message = "egress request not sent: its audit event could not be written")]
+    private static partial void LogAuditFailed(ILogger logger);
 
     [LoggerMessage(Level = LogLevel.Warning, Message = "egress upstream {Host} failed: {Reason}")]
     private static partial void LogUpstreamFailed(ILogger logger, string host, string reason);

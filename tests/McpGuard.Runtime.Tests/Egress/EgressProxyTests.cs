@@ -59,6 +59,43 @@ public sealed class EgressProxyTests
         Assert.Contains("phan@giftshop.club", alert.ToDisplayLine(), StringComparison.Ordinal);
     }
 
+    /// <summary>
+    /// Fail closed inside a CONNECT tunnel (a sandboxed server's usual path): once the audit sink fails, as the journaled
+    /// store does for good after a failed journal write, an honest email is not sent and the client gets a 503 through
+    /// the tunnel's TLS that says why, without the audit log's location. (The real write failure, on `run`:
+    /// JournalFailurePathTests.Run_EgressEventCannotBeWritten_RequestNeverSent_ServerGets503_SessionStops.)
+    /// </summary>
+    [Fact]
+    public async Task Connect_AuditCannotBeWritten_EmailNeverSent_ClientGets503InsideTheTunnel()
+    {
+        await using var host = await EgressTestHost.StartAsync(unixSocket: true);
+        host.Audit.FailFromNowOn(new Audit.AuditWriteException("audit journal write to /home/u/audit.db.journals/1.jnl failed: No space left on device"));
+        host.BeginCall("1", AliceArgs());
+        using var client = host.CreateConnectClient();
+        using var response = await SendEmailAsync(host, client, HonestEmail);
+
+        Assert.Equal(HttpStatusCode.ServiceUnavailable, response.StatusCode);
+        var body = await response.Content.ReadAsStringAsync(Ct);
+        Assert.Equal("not sent: McpGuard could not record this request in its audit log", JsonNode.Parse(body)!["error"]!.GetValue<string>());
+        Assert.DoesNotContain("audit.db", body, StringComparison.Ordinal);
+        Assert.Empty(host.Api.Received);
+        Assert.Empty(host.Audit.Events);
+    }
+
+    /// <summary>A refusal that cannot be recorded is still a refusal: the client learns the audit log is the reason.</summary>
+    [Fact]
+    public async Task AbsoluteForm_HostNotAllowed_AuditCannotBeWritten_Refused503()
+    {
+        await using var host = await EgressTestHost.StartAsync(unixSocket: false);
+        host.Audit.FailFromNowOn(new Audit.AuditWriteException("audit journal write failed"));
+        await using var stream = await host.OpenProxyStreamAsync(Ct);
+
+        var response = await RawHttp.SendAsync(stream, "GET http://evil.example.net/x HTTP/1.1\r\nHost: evil.example.net\r\n\r\n", Ct);
+
+        Assert.Equal(503, response.Status);
+        Assert.Empty(host.Audit.Events);
+    }
+
     [Fact]
     public async Task Connect_KeepAlive_SecondRequestOnSameConnectionInspectedToo()
     {

@@ -6,6 +6,7 @@ namespace McpGuard.Runtime.Tests.Support;
 internal sealed class InMemoryAuditSink : IAuditSink
 {
     private readonly List<AuditEvent> _events = [];
+    private AuditWriteException? _failure;
 
     public IReadOnlyList<AuditEvent> Events
     {
@@ -18,8 +19,16 @@ internal sealed class InMemoryAuditSink : IAuditSink
         }
     }
 
+    /// <summary>From now on every append fails with <paramref name="failure"/>, as the journaled store's do after a failed write.</summary>
+    public void FailFromNowOn(AuditWriteException failure) => Volatile.Write(ref _failure, failure);
+
     public ValueTask AppendAsync(AuditEvent auditEvent, CancellationToken cancellationToken = default)
     {
+        if (Volatile.Read(ref _failure) is { } failure)
+        {
+            return ValueTask.FromException(failure);
+        }
+
         lock (_events)
         {
             _events.Add(auditEvent);
