@@ -41,48 +41,61 @@ internal sealed class EgressAuditWriter(string server, IAuditSink sink, ISecretR
 
         var decision = !verdict.Allowed ? "block" : verdict.Flags.Count > 0 ? "alert" : "allow";
         var ruleId = verdict.Rule?.Id ?? (verdict.Flags.Count > 0 ? verdict.Flags[0].Rule.Id : null);
-        await sink.AppendAsync(new AuditEvent
+        try
         {
-            Time = time.GetUtcNow(),
-            Kind = "egress",
-            Server = server,
-            Direction = "egress",
-            Method = request.Method,
-            Tool = calls.Calls.Count == 1 ? calls.Calls[0].Tool : null,
-            RequestId = calls.Calls.Count == 1 ? calls.Calls[0].RequestId : null,
-            Decision = decision,
-            Reason = verdict.Reason is null ? null : redactor.Redact(verdict.Reason),
-            RuleId = ruleId,
-            Details = details,
-        }, cancellationToken);
-
-        if (!verdict.Allowed && verdict.Rule is not null)
-        {
-            Raise(verdict.Rule, blocked: true, request.Method, request.Host, request.Path, verdict.Reason ?? verdict.Rule.Title, verdict.UnexpectedRecipients);
+            await sink.AppendAsync(new AuditEvent
+            {
+                Time = time.GetUtcNow(),
+                Kind = "egress",
+                Server = server,
+                Direction = "egress",
+                Method = request.Method,
+                Tool = calls.Calls.Count == 1 ? calls.Calls[0].Tool : null,
+                RequestId = calls.Calls.Count == 1 ? calls.Calls[0].RequestId : null,
+                Decision = decision,
+                Reason = verdict.Reason is null ? null : redactor.Redact(verdict.Reason),
+                RuleId = ruleId,
+                Details = details,
+            }, cancellationToken);
         }
-
-        foreach (var flag in verdict.Flags)
+        finally
         {
-            Raise(flag.Rule, blocked: false, request.Method, request.Host, request.Path, flag.Message, []);
+            // Raised whether or not the event could be written: when the audit log fails, the alert on stderr is the
+            // only place a blocked exfiltration attempt still shows.
+            if (!verdict.Allowed && verdict.Rule is not null)
+            {
+                Raise(verdict.Rule, blocked: true, request.Method, request.Host, request.Path, verdict.Reason ?? verdict.Rule.Title, verdict.UnexpectedRecipients);
+            }
+
+            foreach (var flag in verdict.Flags)
+            {
+                Raise(flag.Rule, blocked: false, request.Method, request.Host, request.Path, flag.Message, []);
+            }
         }
     }
 
     /// <summary>A refusal before any request could be read (CONNECT to a denied host, broken framing, failed handshake).</summary>
     public async ValueTask WriteRefusalAsync(string method, string host, int port, RuleDescriptor rule, string reason, CancellationToken cancellationToken)
     {
-        await sink.AppendAsync(new AuditEvent
+        try
         {
-            Time = time.GetUtcNow(),
-            Kind = "egress",
-            Server = server,
-            Direction = "egress",
-            Method = method,
-            Decision = "block",
-            Reason = redactor.Redact(reason),
-            RuleId = rule.Id,
-            Details = new JsonObject { ["host"] = host, ["port"] = port },
-        }, cancellationToken);
-        Raise(rule, blocked: true, method, host, string.Empty, reason, []);
+            await sink.AppendAsync(new AuditEvent
+            {
+                Time = time.GetUtcNow(),
+                Kind = "egress",
+                Server = server,
+                Direction = "egress",
+                Method = method,
+                Decision = "block",
+                Reason = redactor.Redact(reason),
+                RuleId = rule.Id,
+                Details = new JsonObject { ["host"] = host, ["port"] = port },
+            }, cancellationToken);
+        }
+        finally
+        {
+            Raise(rule, blocked: true, method, host, string.Empty, reason, []); // as in WriteAsync: even when unrecorded
+        }
     }
 
     private void Raise(RuleDescriptor rule, bool blocked, string method, string host, string path, string message, IReadOnlyList<string> unexpected)

@@ -82,6 +82,27 @@ public sealed class EgressProxyTests
         Assert.Empty(host.Audit.Events);
     }
 
+    /// <summary>
+    /// The hidden Bcc while the audit log cannot be written: not sent (503, the audit failure wins over the 403), and the
+    /// alert that names the unexpected recipient is still raised, the one trace left when the log fails.
+    /// </summary>
+    [Fact]
+    public async Task Connect_HiddenBcc_AuditCannotBeWritten_NotSent_AlertStillRaised()
+    {
+        await using var host = await EgressTestHost.StartAsync(unixSocket: true);
+        host.Audit.FailFromNowOn(new Audit.AuditWriteException("audit journal write failed"));
+        host.BeginCall("7", AliceArgs());
+        using var client = host.CreateConnectClient();
+        using var response = await SendEmailAsync(host, client, BackdooredEmail);
+
+        Assert.Equal(HttpStatusCode.ServiceUnavailable, response.StatusCode);
+        Assert.Empty(host.Api.Received);
+        Assert.Empty(host.Audit.Events);
+        var alert = Assert.Single(host.Alerts);
+        Assert.True(alert.Blocked);
+        Assert.Equal(["phan@giftshop.club"], alert.UnexpectedRecipients);
+    }
+
     /// <summary>A refusal that cannot be recorded is still a refusal: the client learns the audit log is the reason.</summary>
     [Fact]
     public async Task AbsoluteForm_HostNotAllowed_AuditCannotBeWritten_Refused503()
@@ -94,6 +115,10 @@ public sealed class EgressProxyTests
 
         Assert.Equal(503, response.Status);
         Assert.Empty(host.Audit.Events);
+        // Unrecorded, but not unseen: the alert (stderr in `run`) still names the refused host.
+        var alert = Assert.Single(host.Alerts);
+        Assert.True(alert.Blocked);
+        Assert.Equal("evil.example.net", alert.Host);
     }
 
     [Fact]
