@@ -90,10 +90,13 @@ public sealed class UpdateCommandTests(UpdateSeriesRegistry registry) : IClassFi
     {
         Arrange();
         var originalConfig = File.ReadAllText(ConfigPath);
+        // A killed run's journal beside the log: update imports it when it opens the log, and must say what it dropped.
+        var killed = await KilledRunJournal.WriteAsync(AuditPath, TestContext.Current.CancellationToken);
 
         var r = await RunAsync("update", "mail", "--to", "1.0.1", "--yes", "--sandbox", "none");
 
         Assert.True(r.ExitCode == 0, r.Out + r.Error);
+        Assert.Contains($"mcpguard: warning: {killed}: {KilledRunJournal.TornBytes} bytes at the end were a write cut short", r.Error, StringComparison.Ordinal);
         var locked = LockedMail();
         Assert.Equal("1.0.1", locked["package"]!["version"]!.GetValue<string>());
         Assert.Equal(registry.Integrity("1.0.1"), locked["package"]!["integrity"]!.GetValue<string>());
@@ -282,11 +285,13 @@ public sealed class UpdateCommandTests(UpdateSeriesRegistry registry) : IClassFi
         Assert.Contains("would pin", dry.Out, StringComparison.Ordinal);
         Assert.False(File.Exists(LockPath));
 
+        var killed = await KilledRunJournal.WriteAsync(AuditPath, TestContext.Current.CancellationToken);
         var first = await RunAsync("pin");
         var afterFirst = Snapshot();
         var second = await RunAsync("pin");
 
         Assert.True(first.ExitCode == 0, first.Out + first.Error);
+        Assert.Contains($"mcpguard: warning: {killed}: {KilledRunJournal.TornBytes} bytes at the end were a write cut short", first.Error, StringComparison.Ordinal);
         var locked = LockedMail();
         Assert.Equal("1.0.4", locked["package"]!["version"]!.GetValue<string>());
         Assert.Equal(registry.Integrity("1.0.4"), locked["package"]!["integrity"]!.GetValue<string>());

@@ -65,7 +65,7 @@ internal static class PinCommand
             var entries = plan.Pins.Where(p => p.NewLockEntry is not null).ToList();
             if (!dry && entries.Count > 0)
             {
-                await using var audit = services.OpenAudit(parse.GetValue(options.Audit), services.Redactor, context);
+                await using var audit = CommandAudit.Open(services, parse.GetValue(options.Audit), context);
                 foreach (var pin in entries)
                 {
                     lockFile = lockFile.WithServer(pin.Server, pin.NewLockEntry!);
@@ -75,7 +75,7 @@ internal static class PinCommand
                 context.Out.WriteLine($"lock: {entries.Count} server(s) -> {lockPath}; tool pins are empty until 'mcpguard approve --name SERVER' (run holds their tools until then)");
                 foreach (var pin in entries)
                 {
-                    await UpdateCommand.RecordAsync(audit, TimeProvider.System, pin.Server, "pin approved", pin.NewLockEntry!.Package!, null, null, "none yet", rewrite, ct);
+                    await UpdateCommand.RecordAsync(audit.Sink, TimeProvider.System, pin.Server, "pin approved", pin.NewLockEntry!.Package!, null, null, "none yet", rewrite, ct);
                 }
             }
 

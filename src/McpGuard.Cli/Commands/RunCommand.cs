@@ -94,104 +94,77 @@ internal static class RunCommand
             }
 
             var selection = await services.SelectLauncherAsync(parse.GetValue(launch.Sandbox), context, ct);
-            var auditSink = services.OpenAudit(parse.GetValue(audit), services.Redactor, context);
+            // Disposed last (after the egress proxy and the server): its last import runs then, and both imports'
+            // problems are printed (CommandAudit).
+            await using var auditLog = CommandAudit.Open(services, parse.GetValue(audit), context);
+            var spec = launch.Spec(parse, context, serverCommand, selection.IsConfined);
+            EgressProxy? egressProxy = null;
+            string? socketDirectory = null;
+            if (selection.IsConfined)
+            {
+                // The sandbox has no network of its own: its only way out is this proxy, which judges every request.
+                (egressProxy, spec, socketDirectory) = egress.Start(parse, context, name, spec, services.Calls, auditLog.Sink, services.Redactor);
+            }
+            else if (egress.Requested(parse))
+            {
+                // Weaker, and said so on every start: the server is only asked to use the proxy (docs/sandbox.md).
+                (egressProxy, spec) = egress.StartProxyEnvironment(parse, context, name, spec, services.Calls, auditLog.Sink, services.Redactor);
+                context.Error.WriteLine($"mcpguard: {ProxyEnvironmentMode.Warning}");
+            }
+
+            await using var egressLifetime = new EgressLifetime(egressProxy, socketDirectory);
+            IServerProcess server;
             try
             {
-                // Journals left by killed processes were imported on open; say what could not be.
-                WarnImportProblems(auditSink, context);
-                var spec = launch.Spec(parse, context, serverCommand, selection.IsConfined);
-                EgressProxy? egressProxy = null;
-                string? socketDirectory = null;
-                if (selection.IsConfined)
-                {
-                    // The sandbox has no network of its own: its only way out is this proxy, which judges every request.
-                    (egressProxy, spec, socketDirectory) = egress.Start(parse, context, name, spec, services.Calls, auditSink, services.Redactor);
-                }
-                else if (egress.Requested(parse))
-                {
-                    // Weaker, and said so on every start: the server is only asked to use the proxy (docs/sandbox.md).
-                    (egressProxy, spec) = egress.StartProxyEnvironment(parse, context, name, spec, services.Calls, auditSink, services.Redactor);
-                    context.Error.WriteLine($"mcpguard: {ProxyEnvironmentMode.Warning}");
-                }
+                server = await selection.Launcher.StartAsync(spec, ct);
+            }
+            catch (ServerStartException ex)
+            {
+                throw new UserInputException(ex.Message, ex);
+            }
+            catch (SandboxLaunchException ex)
+            {
+                throw new UserInputException(ex.Message, ex);
+            }
 
-                await using var egressLifetime = new EgressLifetime(egressProxy, socketDirectory);
-                IServerProcess server;
+            await using (server)
+            {
+                SessionResult result;
                 try
                 {
-                    server = await selection.Launcher.StartAsync(spec, ct);
+                    result = await GuardProxy.RunAsync(
+                        new GuardOptions { ServerName = name, Policy = serverPolicy, Limits = limits, Pins = pins },
+                        new GuardServices
+                        {
+                            Audit = auditLog.Sink,
+                            Scanner = services.Scanner,
+                            Redactor = services.Redactor,
+                            Calls = services.Calls,
+                            Diagnostics = context.Error,
+                        },
+                        context.StandardInput ?? Console.OpenStandardInput(),
+                        context.StandardOutput ?? Console.OpenStandardOutput(),
+                        server,
+                        ct);
                 }
-                catch (ServerStartException ex)
+                catch (Audit.AuditWriteException ex)
                 {
-                    throw new UserInputException(ex.Message, ex);
-                }
-                catch (SandboxLaunchException ex)
-                {
-                    throw new UserInputException(ex.Message, ex);
+                    // Fail closed: the session stopped at the first event that could not be written, before the message
+                    // it describes was forwarded; the server has been stopped.
+                    context.Error.WriteLine($"mcpguard: stopped '{name}': {ex.Message}. Nothing was forwarded after the last event that could be written; free disk space (or raise the file size limit) and start again.");
+                    return ExitCodes.UsageError;
                 }
 
-                await using (server)
+                if (result.End == SessionEnd.ServerExited)
                 {
-                    SessionResult result;
-                    try
-                    {
-                        result = await GuardProxy.RunAsync(
-                            new GuardOptions { ServerName = name, Policy = serverPolicy, Limits = limits, Pins = pins },
-                            new GuardServices
-                            {
-                                Audit = auditSink,
-                                Scanner = services.Scanner,
-                                Redactor = services.Redactor,
-                                Calls = services.Calls,
-                                Diagnostics = context.Error,
-                            },
-                            context.StandardInput ?? Console.OpenStandardInput(),
-                            context.StandardOutput ?? Console.OpenStandardOutput(),
-                            server,
-                            ct);
-                    }
-                    catch (Audit.AuditWriteException ex)
-                    {
-                        // Fail closed: the session stopped at the first event that could not be written, before the message
-                        // it describes was forwarded; the server has been stopped.
-                        context.Error.WriteLine($"mcpguard: stopped '{name}': {ex.Message}. Nothing was forwarded after the last event that could be written; free disk space (or raise the file size limit) and start again.");
-                        return ExitCodes.UsageError;
-                    }
-
-                    if (result.End == SessionEnd.ServerExited)
-                    {
-                        context.Error.WriteLine($"mcpguard: server '{name}' exited" + (result.ServerExitCode is { } code ? $" with code {code}" : ""));
-                        return 1;
-                    }
-
-                    return 0;
+                    context.Error.WriteLine($"mcpguard: server '{name}' exited" + (result.ServerExitCode is { } code ? $" with code {code}" : ""));
+                    return 1;
                 }
-            }
-            finally
-            {
-                // Disposing imports this process's journal one last time (the session, the egress proxy and the server
-                // are done by now). Say what that import could not do: its records wait in the journal for the next
-                // reader, and the user would not know otherwise. The exit code stays the session's.
-                await auditSink.DisposeAsync();
-                WarnImportProblems(auditSink, context);
+
+                return 0;
             }
         });
         return command;
-    }
-
-    /// <summary>
-    /// One warning line on stderr (which the client shows) per thing the journaled store's last import could not do:
-    /// damaged or cut-short journals, or a database that could not be written. The problems name files, byte offsets
-    /// and counts, never a record's content.
-    /// </summary>
-    private static void WarnImportProblems(Audit.IAuditSink auditSink, CliContext context)
-    {
-        if (auditSink is Audit.Journal.JournaledAuditStore journaled)
-        {
-            foreach (var problem in journaled.ImportProblems)
-            {
-                context.Error.WriteLine($"mcpguard: warning: {problem}");
-            }
-        }
     }
 
     /// <summary>Stops the egress proxy and removes its private socket folder when the session ends.</summary>

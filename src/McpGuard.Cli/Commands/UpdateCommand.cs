@@ -87,7 +87,7 @@ internal static class UpdateCommand
 
             var discovery = options.Discovery(parse, context);
             discovery.Validate();
-            await using var audit = services.OpenAudit(parse.GetValue(options.Audit), services.Redactor, context);
+            await using var audit = CommandAudit.Open(services, parse.GetValue(options.Audit), context);
             var versions = new Dictionary<string, string>(StringComparer.Ordinal);
             var pinNotes = new Dictionary<string, string>(StringComparer.Ordinal);
             foreach (var (name, target) in moves)
@@ -111,7 +111,7 @@ internal static class UpdateCommand
                 var package = lockFile.Servers[name].Package!;
                 context.Out.WriteLine($"{name}: lock moved {package.Name} {from} -> {target.Version} ({target.Decision}) -> {lockPath}");
                 context.Out.WriteLine($"{name}: {pinNotes[name]}");
-                await RecordAsync(audit, TimeProvider.System, name, "update approved", package, from, target, pinNotes[name], rewrite, ct);
+                await RecordAsync(audit.Sink, TimeProvider.System, name, "update approved", package, from, target, pinNotes[name], rewrite, ct);
             }
 
             PrintRewrite(context, rewrite);
