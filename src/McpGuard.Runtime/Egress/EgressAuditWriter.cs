@@ -43,19 +43,10 @@ internal sealed class EgressAuditWriter(string server, IAuditSink sink, ISecretR
         var ruleId = verdict.Rule?.Id ?? (verdict.Flags.Count > 0 ? verdict.Flags[0].Rule.Id : null);
         try
         {
-            await sink.AppendAsync(new AuditEvent
+            await sink.AppendAsync(Event(request.Method, decision, verdict.Reason, ruleId, details) with
             {
-                Time = time.GetUtcNow(),
-                Kind = "egress",
-                Server = server,
-                Direction = "egress",
-                Method = request.Method,
                 Tool = calls.Calls.Count == 1 ? calls.Calls[0].Tool : null,
                 RequestId = calls.Calls.Count == 1 ? calls.Calls[0].RequestId : null,
-                Decision = decision,
-                Reason = verdict.Reason is null ? null : redactor.Redact(verdict.Reason),
-                RuleId = ruleId,
-                Details = details,
             }, cancellationToken);
         }
         finally
@@ -79,24 +70,26 @@ internal sealed class EgressAuditWriter(string server, IAuditSink sink, ISecretR
     {
         try
         {
-            await sink.AppendAsync(new AuditEvent
-            {
-                Time = time.GetUtcNow(),
-                Kind = "egress",
-                Server = server,
-                Direction = "egress",
-                Method = method,
-                Decision = "block",
-                Reason = redactor.Redact(reason),
-                RuleId = rule.Id,
-                Details = new JsonObject { ["host"] = host, ["port"] = port },
-            }, cancellationToken);
+            await sink.AppendAsync(Event(method, "block", reason, rule.Id, new JsonObject { ["host"] = host, ["port"] = port }), cancellationToken);
         }
         finally
         {
             Raise(rule, blocked: true, method, host, string.Empty, reason, []); // as in WriteAsync: even when unrecorded
         }
     }
+
+    private AuditEvent Event(string method, string decision, string? reason, string? ruleId, JsonObject details) => new()
+    {
+        Time = time.GetUtcNow(),
+        Kind = "egress",
+        Server = server,
+        Direction = "egress",
+        Method = method,
+        Decision = decision,
+        Reason = reason is null ? null : redactor.Redact(reason),
+        RuleId = ruleId,
+        Details = details,
+    };
 
     private void Raise(RuleDescriptor rule, bool blocked, string method, string host, string path, string message, IReadOnlyList<string> unexpected)
     {
