@@ -240,6 +240,7 @@ public sealed class JournalFailurePathTests
         // The server's answer cannot be recorded either, so the session stops before it reaches the client.
         var output = await AssertStoppedOnAuditFailureAsync(guard, stderr, journal);
         Assert.DoesNotContain("\"id\":3", output, StringComparison.Ordinal);
+        Assert.Contains("mcpguard: egress request not sent: its audit event could not be written", await stderr, StringComparison.Ordinal);
         var serverGot = (await File.ReadAllLinesAsync(log, Ct)).ToList();
         Assert.Equal(["HTTP 200 ok", """HTTP 503 {"error":"not sent: McpGuard could not record this request in its audit log"}"""], serverGot);
         Assert.Equal(1, upstream.Requests);

@@ -129,7 +129,8 @@ internal sealed class EgressOptions
             calls,
             audit,
             redactor,
-            alert => context.Error.WriteLine(alert.ToDisplayLine()));
+            alert => context.Error.WriteLine(alert.ToDisplayLine()),
+            new StderrLogger(context.Error));
     }
 
     private static EgressSecret ParseSecret(string text, CliContext context)
