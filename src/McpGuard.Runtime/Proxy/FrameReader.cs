@@ -23,15 +23,6 @@ public enum FrameStatus
 internal sealed class FrameReader(PipeReader reader, int maxFrameBytes)
 {
     /// <summary>
-    /// Calls <paramref name="onFrame"/> for each frame until the stream ends or the token fires. The memory passed is
-    /// valid only during the call (it is the pipe's buffer or a pooled copy for frames spanning segments).
-    /// </summary>
-    /// <remarks>
-    /// <paramref name="onHandled"/> is where the caller flushes coalesced writes (one write per burst instead of one per
-    /// frame). It runs when every complete frame read so far was handled, before waiting for more input, and also once
-    /// in the middle of a read that brought many frames (<see cref="SliceFrames"/>).
-    /// </remarks>
-    /// <summary>
     /// A read that brought at least this many frames is forwarded in two halves. Why: with many requests in flight, a
     /// proxy that forwards each read whole turns them into one wave that every process on the path (client, proxy,
     /// server, proxy) handles in turn while the others wait; on two cores that left a third of the CPU idle during the
@@ -40,6 +31,15 @@ internal sealed class FrameReader(PipeReader reader, int maxFrameBytes)
     /// </summary>
     internal const int SliceFrames = 16;
 
+    /// <summary>
+    /// Calls <paramref name="onFrame"/> for each frame until the stream ends or the token fires. The memory passed is
+    /// valid only during the call (it is the pipe's buffer or a pooled copy for frames spanning segments).
+    /// </summary>
+    /// <remarks>
+    /// <paramref name="onHandled"/> is where the caller flushes coalesced writes (one write per burst instead of one per
+    /// frame). It runs when every complete frame read so far was handled, before waiting for more input, and also once
+    /// in the middle of a read that brought many frames (<see cref="SliceFrames"/>).
+    /// </remarks>
     public async Task RunAsync(Func<ReadOnlyMemory<byte>, FrameStatus, ValueTask> onFrame, Func<ValueTask> onHandled, CancellationToken cancellationToken)
     {
         var skipping = false;
