@@ -102,7 +102,8 @@ internal sealed class SandboxTestCertificates : IDisposable
         request.CertificateExtensions.Add(X509AuthorityKeyIdentifierExtension.CreateFromCertificate(Ca, true, false));
         var serial = RandomNumberGenerator.GetBytes(16);
         serial[0] &= 0x7F;
-        using var cert = request.Create(Ca, DateTimeOffset.UtcNow.AddMinutes(-5), DateTimeOffset.UtcNow.AddDays(1), serial);
+        // Valid until the CA's end at the latest: "now + 1 day" taken a second after the CA's passes it, and Create refuses.
+        using var cert = request.Create(Ca, DateTimeOffset.UtcNow.AddMinutes(-5), Ca.NotAfter.ToUniversalTime(), serial);
         return cert.CopyWithPrivateKey(key);
     }
 
