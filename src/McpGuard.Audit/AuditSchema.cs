@@ -148,7 +148,8 @@ internal static class AuditSchema
         }
     }
 
-    private static void Check(sqlite3 db, int rc)
+    /// <summary>Throws the <see cref="SqliteException"/> for <paramref name="rc"/> unless it is SQLITE_OK (raw SQLitePCL calls on <paramref name="db"/>).</summary>
+    internal static void Check(sqlite3 db, int rc)
     {
         if (rc != raw.SQLITE_OK)
         {

@@ -278,13 +278,7 @@ internal sealed class SqliteAppendStatements : IDisposable
         }
     }
 
-    private void Check(int rc)
-    {
-        if (rc != raw.SQLITE_OK)
-        {
-            SqliteException.ThrowExceptionForRC(rc, _db);
-        }
-    }
+    private void Check(int rc) => AuditSchema.Check(_db, rc);
 
     private static string Placeholders(int rows) => string.Join(", ", Enumerable.Range(0, rows).Select(row =>
         "(" + string.Join(", ", Enumerable.Range((row * ColumnsPerRow) + 1, ColumnsPerRow).Select(i => "?" + i)) + ")"));

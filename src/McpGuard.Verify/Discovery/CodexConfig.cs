@@ -94,7 +94,6 @@ internal sealed class CodexConfig : IMcpClientConfig
         var m = Regex.Match(text, pattern, RegexOptions.Multiline);
         return m.Success ? text.AsSpan(0, m.Index).Count('\n') + 1 : null;
     }
-
 }
 
 /// <summary>A TOML parser message made fit to print: its first line, with the text it quotes from the file left out.</summary>
