@@ -1,4 +1,5 @@
 using McpGuard.Cli.Commands;
+using McpGuard.Core.Secrets;
 using Microsoft.Extensions.Logging;
 
 namespace McpGuard.Cli.Tests;
@@ -10,7 +11,7 @@ public sealed class StderrLoggerTests
     public void WarningsAndErrors_OneLineEach_InformationAndExceptionTextLeftOut()
     {
         var error = new StringWriter();
-        ILogger logger = new StderrLogger(error);
+        ILogger logger = new StderrLogger(error, new SecretRedactor());
 
         logger.LogInformation("egress proxy listening");
         logger.LogWarning("egress upstream {Host} failed: {Reason}", "api.example.test", "Connection refused");
@@ -20,5 +21,18 @@ public sealed class StderrLoggerTests
             ["mcpguard: egress upstream api.example.test failed: Connection refused", "mcpguard: egress inspection failed; request blocked"],
             error.ToString().Split(Environment.NewLine, StringSplitOptions.RemoveEmptyEntries));
         Assert.False(logger.IsEnabled(LogLevel.None));
+    }
+
+    [Fact]
+    public void SecretInAMessageValue_IsRedacted()
+    {
+        var error = new StringWriter();
+        var token = "ghp_" + string.Concat(Enumerable.Repeat("aB3d", 9));
+        ILogger logger = new StderrLogger(error, new SecretRedactor());
+
+        logger.LogWarning("egress upstream {Host} failed: {Reason}", "api.example.test", $"rejected token {token}");
+
+        Assert.DoesNotContain(token, error.ToString(), StringComparison.Ordinal);
+        Assert.Contains("[REDACTED:github-token]", error.ToString(), StringComparison.Ordinal);
     }
 }

@@ -130,7 +130,7 @@ internal sealed class EgressOptions
             audit,
             redactor,
             alert => context.Error.WriteLine(alert.ToDisplayLine()),
-            new StderrLogger(context.Error));
+            new StderrLogger(context.Error, redactor));
     }
 
     private static EgressSecret ParseSecret(string text, CliContext context)

@@ -1,3 +1,4 @@
+using McpGuard.Core.Secrets;
 using Microsoft.Extensions.Logging;
 
 namespace McpGuard.Cli.Commands;
@@ -6,9 +7,10 @@ namespace McpGuard.Cli.Commands;
 /// Warnings and errors of a component `run` hosts (the egress proxy) as one stderr line each, `mcpguard: MESSAGE`,
 /// which MCP clients show in the server's log. Why not Microsoft.Extensions.Logging.Console: it writes to the
 /// process's console from a background queue, and `run`'s stdout is the MCP protocol; this writes to the command's
-/// own error writer (which tests capture) at once. The exception is never printed: its text may quote a request.
+/// own error writer (which tests capture) at once. The exception is never printed: its text may quote a request; and
+/// the message is redacted, because its values (a host, a system error) come from outside.
 /// </summary>
-internal sealed class StderrLogger(TextWriter error) : ILogger
+internal sealed class StderrLogger(TextWriter error, ISecretRedactor redactor) : ILogger
 {
     public IDisposable? BeginScope<TState>(TState state)
         where TState : notnull => null;
@@ -19,7 +21,7 @@ internal sealed class StderrLogger(TextWriter error) : ILogger
     {
         if (IsEnabled(logLevel))
         {
-            error.WriteLine($"mcpguard: {formatter(state, null)}");
+            error.WriteLine($"mcpguard: {redactor.Redact(formatter(state, null))}");
         }
     }
 }
