@@ -26,6 +26,7 @@ internal sealed class ServerLaunchOptions
 
     public Option<string[]> PassEnvFile { get; } = new("--pass-env-file")
     {
+        HelpName = "FILE",
         Description = "Pass every variable this dotenv file names (VS Code's envFile; repeatable). Only the names are read from FILE; the values come from mcpguard's own environment, which the client set, as with --pass-env. A missing or unreadable file stops the start (exit 2).",
         AllowMultipleArgumentsPerToken = false,
     };
