@@ -416,6 +416,18 @@ public sealed class InstallPassEnvTests
                   ],
                   "envFile": "${workspaceFolder}/.env"
                 },
+                "moved": {
+                  "command": "mcpguard",
+                  "args": [
+                    "run",
+                    "--pass-env-file",
+                    "${workspaceFolder}/old.env",
+                    "--",
+                    "node",
+                    "v.js"
+                  ],
+                  "envFile": "${workspaceFolder}/new.env"
+                },
                 "odd": {
                   "command": "node",
                   "args": [
@@ -433,7 +445,10 @@ public sealed class InstallPassEnvTests
 
         var result = Run(home, "vscode", undo: false);
 
-        Assert.Equal([("old", "added --pass-env-file ${workspaceFolder}/.env to"), ("odd", "guarded")], result.Changes.Select(c => (c.Server, c.Action)));
+        Assert.Equal(
+            [("old", "added --pass-env-file ${workspaceFolder}/.env to"), ("moved", "added --pass-env-file ${workspaceFolder}/new.env to"), ("odd", "guarded")],
+            result.Changes.Select(c => (c.Server, c.Action)));
+        Assert.Equal(["run", "--pass-env-file", "${workspaceFolder}/old.env", "--pass-env-file", "${workspaceFolder}/new.env", "--", "node", "v.js"], ArgsOf(path, "moved"));
         Assert.Equal(["run", "--pass-env", "A", "--pass-env-file", "${workspaceFolder}/.env", "--", "node", "a.js"], ArgsOf(path, "old"));
         Assert.Equal(["mcpguard", "run", "--", "node", "m.js"], ArgsOf(path, "mine"));
         Assert.Equal(["run", "--pass-env-file=${workspaceFolder}/.env", "--", "node", "d.js"], ArgsOf(path, "done"));
@@ -441,6 +456,7 @@ public sealed class InstallPassEnvTests
         Assert.Equal(["run", "--", "node", "o.js"], ArgsOf(path, "odd"));
         Assert.Equal(
             [$"{path}: server 'mine': starts through a mcpguard wrapper install did not write, which does not pass the variables of envFile ${{workspaceFolder}}/m.env; add --pass-env-file ${{workspaceFolder}}/m.env to its run options",
+             $"{path}: server 'moved': its wrapper passes --pass-env-file ${{workspaceFolder}}/old.env, which is not its envFile; if that file is gone, mcpguard run refuses to start the server, so remove the option",
              $"{path}: server 'odd': envFile '--' cannot be given to mcpguard run as --pass-env-file, so the variables it sets are not passed to the server; name each of them in env"],
             result.Notes);
 

@@ -126,6 +126,15 @@ public static class GuardWrapper
         }
 
         var runOptions = launch.Args.Take(dashDash).ToList();
+        if (launch.EnvFile is not null)
+        {
+            // Left in place (it may be one the user added), but named: run refuses to start when that file is gone.
+            foreach (var other in Passed(runOptions, PassEnvFileOption).Where(f => f != launch.EnvFile).Order(StringComparer.Ordinal))
+            {
+                notes?.Add($"its wrapper passes --pass-env-file {Printable(other)}, which is not its envFile; if that file is gone, mcpguard run refuses to start the server, so remove the option");
+            }
+        }
+
         var missing = Options(names.Except(Passed(runOptions, PassEnvOption)), envFiles.Except(Passed(runOptions, PassEnvFileOption))).ToList();
         if (missing.Count == 0)
         {
