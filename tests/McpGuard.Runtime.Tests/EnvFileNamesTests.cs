@@ -78,6 +78,18 @@ public sealed class EnvFileNamesTests
         Assert.Equal($"--pass-env-file {Path.Combine(dir.Path, "missing", ".env")}: file not found", ex.Message);
     }
 
+    [Theory]
+    [InlineData("")]
+    [InlineData("  ")]
+    public void Read_EmptyPath_IsRefusedAsSuch_NotReadAsTheWorkingDirectory(string path)
+    {
+        using var dir = new TempDirectory();
+
+        var ex = Assert.Throws<UserInputException>(() => EnvFileNames.Read(path, dir.Path));
+
+        Assert.Equal("--pass-env-file needs a file path (it was empty)", ex.Message);
+    }
+
     [Fact]
     public void Read_AFolder_OrAnOversizedFile_IsRefusedNamingIt_WithoutItsContent()
     {

@@ -28,6 +28,11 @@ public static class EnvFileNames
     /// </summary>
     public static EnvFileNamesResult Read(string path, string workingDirectory)
     {
+        if (string.IsNullOrWhiteSpace(path))
+        {
+            throw new UserInputException("--pass-env-file needs a file path (it was empty)");
+        }
+
         var full = Path.GetFullPath(path, workingDirectory);
         string text;
         try
