@@ -39,8 +39,8 @@ public static class GuardWrapper
 
     /// <summary>
     /// Removes only the wrapper install adds, <c>mcpguard run [options] -- &lt;command&gt; &lt;args&gt;</c> (its
-    /// <c>--pass-env</c> and <c>--pass-env-file</c> options included); null for any other launch (a <c>dotnet mcpguard</c> or <c>cmd /c</c>
-    /// wrapper the user wrote stays).
+    /// <c>--pass-env</c> and <c>--pass-env-file</c> options included); null for any other launch (a
+    /// <c>dotnet mcpguard</c> or <c>cmd /c</c> wrapper the user wrote stays).
     /// </summary>
     public static LaunchEdit? Unwrap(ServerLaunch launch)
     {
