@@ -16,7 +16,7 @@ public sealed class InstallPassEnvEndToEndTests
 {
     // SYNTHETIC TEST FIXTURE: a minimal line-delimited JSON-RPC MCP server (plain node, no SDK, no network) whose one
     // tool reports which of the variables it looks for it was given.
-    private const string ServerScript = """
+    internal const string ServerScript = """
         // SYNTHETIC TEST FIXTURE (McpGuard): reports its environment through a tool; no network.
         const readline = require('node:readline');
         const send = (m) => process.stdout.write(JSON.stringify(m) + '\n');
@@ -46,10 +46,7 @@ public sealed class InstallPassEnvEndToEndTests
         var home = Directory.CreateDirectory(Path.Combine(dir.Path, "home")).FullName;
         var data = Path.Combine(dir.Path, "data");
 
-        // `mcpguard` on PATH as a user has it (the .NET tool shim), here a shell script running the freshly built CLI.
-        var bin = dir.Write("bin/mcpguard", $"#!/bin/sh\nexec dotnet {JsonSerializer.Serialize(RepoPaths.McpGuardDll)} \"$@\"\n");
-        File.SetUnixFileMode(bin, UnixFileMode.UserRead | UnixFileMode.UserWrite | UnixFileMode.UserExecute);
-        var server = dir.Write("server/env-report.js", ServerScript);
+        var (bin, server) = WriteShimAndServer(dir);
         var configPath = Path.Combine(home, ".cursor", "mcp.json");
         Directory.CreateDirectory(Path.GetDirectoryName(configPath)!);
         File.WriteAllText(configPath, new JsonObject
@@ -79,33 +76,52 @@ public sealed class InstallPassEnvEndToEndTests
         environment["HOME"] = home;
         environment["MCPGUARD_HOME"] = data;
         environment["UNLISTED_SECRET"] = "not-in-the-env-map";
-        var stderr = new System.Collections.Concurrent.ConcurrentQueue<string>();
-        var transport = new StdioClientTransport(new StdioClientTransportOptions
-        {
-            Command = command,
-            Arguments = args,
-            WorkingDirectory = home,
-            EnvironmentVariables = environment,
-            StandardErrorLines = stderr.Enqueue,
-        });
-        using var timeout = CancellationTokenSource.CreateLinkedTokenSource(ct);
-        timeout.CancelAfter(TimeSpan.FromSeconds(90));
-
-        JsonNode seen;
-        try
-        {
-            await using var client = await McpClient.CreateAsync(transport, cancellationToken: timeout.Token);
-            var result = await client.CallToolAsync("env", new Dictionary<string, object?>(), cancellationToken: timeout.Token);
-            seen = JsonNode.Parse(Assert.IsType<TextContentBlock>(Assert.Single(result.Content)).Text)!;
-        }
-        catch (Exception ex) when (ex is not Xunit.Sdk.XunitException)
-        {
-            throw new InvalidOperationException($"the installed launch line did not serve the tool: {ex.Message}\nstderr:\n{string.Join("\n", stderr)}", ex);
-        }
+        var seen = await CallEnvToolAsync(command, args, environment, home, ct);
 
         Assert.Equal("token-from-client-config", (string?)seen["token"]);
         Assert.Equal("me@example.test", (string?)seen["sender"]);
         Assert.Null((string?)seen["unlisted"]);
         Assert.Equal("1", (string?)seen["sandbox"]);
+    }
+
+    /// <summary>
+    /// `mcpguard` on PATH as a user has it (the .NET tool shim), here a shell script running the freshly built CLI;
+    /// and the env-report server script.
+    /// </summary>
+    [System.Runtime.Versioning.UnsupportedOSPlatform("windows")]
+    internal static (string Bin, string Server) WriteShimAndServer(TempDirectory dir)
+    {
+        var bin = dir.Write("bin/mcpguard", $"#!/bin/sh\nexec dotnet {JsonSerializer.Serialize(RepoPaths.McpGuardDll)} \"$@\"\n");
+        File.SetUnixFileMode(bin, UnixFileMode.UserRead | UnixFileMode.UserWrite | UnixFileMode.UserExecute);
+        return (bin, dir.Write("server/env-report.js", ServerScript));
+    }
+
+    /// <summary>
+    /// Starts <paramref name="command"/> <paramref name="args"/> as a client does (this environment on top of the
+    /// test's, stderr collected), calls the fixture's env tool and returns what the server reported.
+    /// </summary>
+    internal static async Task<JsonNode> CallEnvToolAsync(string command, IList<string> args, IDictionary<string, string?> environment, string workingDirectory, CancellationToken ct)
+    {
+        var stderr = new System.Collections.Concurrent.ConcurrentQueue<string>();
+        var transport = new StdioClientTransport(new StdioClientTransportOptions
+        {
+            Command = command,
+            Arguments = args,
+            WorkingDirectory = workingDirectory,
+            EnvironmentVariables = environment,
+            StandardErrorLines = stderr.Enqueue,
+        });
+        using var timeout = CancellationTokenSource.CreateLinkedTokenSource(ct);
+        timeout.CancelAfter(TimeSpan.FromSeconds(90));
+        try
+        {
+            await using var client = await McpClient.CreateAsync(transport, cancellationToken: timeout.Token);
+            var result = await client.CallToolAsync("env", new Dictionary<string, object?>(), cancellationToken: timeout.Token);
+            return JsonNode.Parse(Assert.IsType<TextContentBlock>(Assert.Single(result.Content)).Text)!;
+        }
+        catch (Exception ex) when (ex is not Xunit.Sdk.XunitException)
+        {
+            throw new InvalidOperationException($"the installed launch line did not serve the tool: {ex.Message}\nstderr:\n{string.Join("\n", stderr)}", ex);
+        }
     }
 }

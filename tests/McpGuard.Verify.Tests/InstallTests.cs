@@ -309,7 +309,7 @@ public sealed class InstallPassEnvTests
         """;
 
     [Fact]
-    public void Json_EnvNamesBecomePassEnvOptions_InFileOrder_InvalidNamesAndEnvFileNoted_AndUndoIsByteIdentical()
+    public void Json_EnvNamesBecomePassEnvOptions_InFileOrder_EnvFileBecomesPassEnvFile_InvalidNamesNoted_AndUndoIsByteIdentical()
     {
         using var home = new TempDirectory();
         var path = home.Write(".cursor/mcp.json", JsonOriginal);
@@ -320,11 +320,12 @@ public sealed class InstallPassEnvTests
         Assert.Equal(
             ["run", "--pass-env", "POSTMARK_SERVER_TOKEN", "--pass-env", "DEFAULT_SENDER_EMAIL", "--", "npx", "-y", "postmark-mcp@1.0.15"],
             Args(path, "pm"));
-        Assert.Equal(["run", "--", "node", "/srv/server.js"], Args(path, "plain"));
+        // Verbatim: the client substitutes ${workspaceFolder} in args as it does in envFile; the envFile key stays.
+        Assert.Equal(["run", "--pass-env-file", "${workspaceFolder}/.env", "--", "node", "/srv/server.js"], Args(path, "plain"));
+        Assert.Equal("${workspaceFolder}/.env", (string?)JsonNode.Parse(File.ReadAllText(path))!["mcpServers"]!["plain"]!["envFile"]);
         Assert.Equal(
             [$"{path}: server 'pm': env name 'bad-name' is not a valid environment variable name (letters, digits and _ only), so mcpguard run does not pass it to the server",
-             $"{path}: server 'pm': env name '9LIVES' is not a valid environment variable name (letters, digits and _ only), so mcpguard run does not pass it to the server",
-             $"{path}: server 'plain': sets variables from envFile ${{workspaceFolder}}/.env, which mcpguard run does not pass to the server; name each of them in env (or add --pass-env NAME to the wrapper)"],
+             $"{path}: server 'pm': env name '9LIVES' is not a valid environment variable name (letters, digits and _ only), so mcpguard run does not pass it to the server"],
             first.Notes);
         Assert.DoesNotContain("pm-token-value-123", string.Join("\n", Args(path, "pm")), StringComparison.Ordinal);
         Assert.Equal("pm-token-value-123", (string?)JsonNode.Parse(File.ReadAllText(path))!["mcpServers"]!["pm"]!["env"]!["POSTMARK_SERVER_TOKEN"]);
@@ -369,6 +370,106 @@ public sealed class InstallPassEnvTests
         Run(home, "cursor", undo: true);
         Assert.Equal(["-y", "x@1.0.0"], Args(path, "old"));
         Assert.Equal(["c.js"], Args(path, "full"));
+    }
+
+    [Fact]
+    public void Json_EnvFileEntryGuardedByAnOlderInstall_GetsPassEnvFileInPlace_UserWrapperGetsANote_AndUndoRestoresEveryByte()
+    {
+        using var home = new TempDirectory();
+        const string original = """
+            {
+              "servers": {
+                "old": {
+                  "command": "mcpguard",
+                  "args": [
+                    "run",
+                    "--pass-env",
+                    "A",
+                    "--",
+                    "node",
+                    "a.js"
+                  ],
+                  "env": {
+                    "A": "1"
+                  },
+                  "envFile": "${workspaceFolder}/.env"
+                },
+                "mine": {
+                  "command": "dotnet",
+                  "args": [
+                    "mcpguard",
+                    "run",
+                    "--",
+                    "node",
+                    "m.js"
+                  ],
+                  "envFile": "${workspaceFolder}/m.env"
+                },
+                "done": {
+                  "command": "mcpguard",
+                  "args": [
+                    "run",
+                    "--pass-env-file=${workspaceFolder}/.env",
+                    "--",
+                    "node",
+                    "d.js"
+                  ],
+                  "envFile": "${workspaceFolder}/.env"
+                },
+                "moved": {
+                  "command": "mcpguard",
+                  "args": [
+                    "run",
+                    "--pass-env-file",
+                    "${workspaceFolder}/old.env",
+                    "--",
+                    "node",
+                    "v.js"
+                  ],
+                  "envFile": "${workspaceFolder}/new.env"
+                },
+                "odd": {
+                  "command": "node",
+                  "args": [
+                    "o.js"
+                  ],
+                  "envFile": "--"
+                }
+              }
+            }
+
+            """;
+        var path = home.Write(".config/Code/User/mcp.json", original);
+        static IReadOnlyList<string?> ArgsOf(string path, string server) =>
+            JsonNode.Parse(File.ReadAllText(path))!["servers"]![server]!["args"]!.AsArray().Select(a => (string?)a).ToList();
+
+        var result = Run(home, "vscode", undo: false);
+
+        Assert.Equal(
+            [("old", "added --pass-env-file ${workspaceFolder}/.env to"), ("moved", "added --pass-env-file ${workspaceFolder}/new.env to"), ("odd", "guarded")],
+            result.Changes.Select(c => (c.Server, c.Action)));
+        Assert.Equal(["run", "--pass-env-file", "${workspaceFolder}/old.env", "--pass-env-file", "${workspaceFolder}/new.env", "--", "node", "v.js"], ArgsOf(path, "moved"));
+        Assert.Equal(["run", "--pass-env", "A", "--pass-env-file", "${workspaceFolder}/.env", "--", "node", "a.js"], ArgsOf(path, "old"));
+        Assert.Equal(["mcpguard", "run", "--", "node", "m.js"], ArgsOf(path, "mine"));
+        Assert.Equal(["run", "--pass-env-file=${workspaceFolder}/.env", "--", "node", "d.js"], ArgsOf(path, "done"));
+        // An envFile that cannot be an option value (it would end the options) is not written, and said so.
+        Assert.Equal(["run", "--", "node", "o.js"], ArgsOf(path, "odd"));
+        Assert.Equal(
+            [$"{path}: server 'mine': starts through a mcpguard wrapper install did not write, which does not pass the variables of envFile ${{workspaceFolder}}/m.env; add --pass-env-file ${{workspaceFolder}}/m.env to its run options",
+             $"{path}: server 'moved': its wrapper passes --pass-env-file ${{workspaceFolder}}/old.env, which is not its envFile; if that file is gone, mcpguard run refuses to start the server, so remove the option",
+             $"{path}: server 'odd': envFile '--' cannot be given to mcpguard run as --pass-env-file, so the variables it sets are not passed to the server; name each of them in env"],
+            result.Notes);
+
+        var installed = File.ReadAllBytes(path);
+        Assert.Empty(Run(home, "vscode", undo: false).Changes);
+        Assert.Equal(installed, File.ReadAllBytes(path));
+
+        Run(home, "vscode", undo: true);
+        Assert.Equal(["a.js"], ArgsOf(path, "old"));
+        Assert.Equal(["mcpguard", "run", "--", "node", "m.js"], ArgsOf(path, "mine"));
+        Assert.Equal(["d.js"], ArgsOf(path, "done"));
+        Assert.Equal(["o.js"], ArgsOf(path, "odd"));
+        Assert.Equal("${workspaceFolder}/.env", (string?)JsonNode.Parse(File.ReadAllText(path))!["servers"]!["old"]!["envFile"]);
     }
 
     private const string CodexOriginal = """
@@ -475,5 +576,5 @@ public sealed class InstallPassEnvTests
     [InlineData("A=B", false)]
     [InlineData("", false)]
     [InlineData("Ä", false)]
-    public void IsValidName_AcceptsOnlyPosixNames(string name, bool valid) => Assert.Equal(valid, GuardWrapper.IsValidName(name));
+    public void IsValidName_AcceptsOnlyPosixNames(string name, bool valid) => Assert.Equal(valid, McpGuard.Core.Text.EnvironmentVariableName.IsValid(name));
 }

@@ -24,6 +24,13 @@ internal sealed class ServerLaunchOptions
         AllowMultipleArgumentsPerToken = false,
     };
 
+    public Option<string[]> PassEnvFile { get; } = new("--pass-env-file")
+    {
+        HelpName = "FILE",
+        Description = "Pass every variable this dotenv file names (VS Code's envFile; repeatable). Only the names are read from FILE; the values come from mcpguard's own environment, which the client set, as with --pass-env. A missing or unreadable file stops the start (exit 2).",
+        AllowMultipleArgumentsPerToken = false,
+    };
+
     public Option<string> Sandbox { get; } = new("--sandbox")
     {
         Description = "Confinement for the server: auto (best available), bwrap (bubblewrap, fail if unavailable) or none (unconfined, warned).",
@@ -52,6 +59,7 @@ internal sealed class ServerLaunchOptions
         command.Add(Name);
         command.Add(Lock);
         command.Add(PassEnv);
+        command.Add(PassEnvFile);
         command.Add(Sandbox);
         command.Add(ReadOnly);
         command.Add(ReadWrite);
@@ -90,10 +98,32 @@ internal sealed class ServerLaunchOptions
             Command = launch[0],
             Arguments = [.. launch.Skip(1)],
             WorkingDirectory = context.WorkingDirectory,
-            Environment = ServerEnvironment.Build(context.GetEnvironmentVariable, parse.GetValue(PassEnv) ?? []),
+            Environment = ServerEnvironment.Build(context.GetEnvironmentVariable, PassedNames(parse, context)),
             ReadOnlyPaths = [.. packagePaths, .. ExistingPaths(parse.GetValue(ReadOnly), "--ro", context)],
             ReadWritePaths = [.. ExistingPaths(parse.GetValue(ReadWrite), "--rw", context)],
         };
+    }
+
+    /// <summary>
+    /// The names given with --pass-env, then the names each --pass-env-file lists. Values are never read from those
+    /// files: the client that names one (VS Code's envFile) has set its variables on this process already, and a
+    /// name it did not set stays unset, exactly as with --pass-env (docs/sandbox.md).
+    /// </summary>
+    private List<string> PassedNames(ParseResult parse, CliContext context)
+    {
+        var names = new List<string>(parse.GetValue(PassEnv) ?? []);
+        foreach (var file in parse.GetValue(PassEnvFile) ?? [])
+        {
+            var read = EnvFileNames.Read(file, context.WorkingDirectory);
+            names.AddRange(read.Names);
+            if (read.InvalidNameLines.Count > 0)
+            {
+                // Line numbers only: the text of such a line may be part of a value.
+                context.Error.WriteLine($"mcpguard: warning: --pass-env-file {Path.GetFullPath(file, context.WorkingDirectory)}: line {string.Join(", ", read.InvalidNameLines)} not passed: not a valid environment variable name (letters, digits and _ only)");
+            }
+        }
+
+        return names;
     }
 
     private static IEnumerable<string> ExistingPaths(string[]? paths, string option, CliContext context)

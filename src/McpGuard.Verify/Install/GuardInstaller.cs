@@ -15,7 +15,8 @@ public sealed record InstallResult(IReadOnlyList<InstallChange> Changes, IReadOn
 
 /// <summary>
 /// Rewrites a client's config (JSON, or Codex's TOML) so that every stdio server starts through
-/// <c>mcpguard run [--pass-env NAME]... -- &lt;command&gt;</c> (one <c>--pass-env</c> per name of the entry's env map), or
+/// <c>mcpguard run [--pass-env NAME]... [--pass-env-file FILE] -- &lt;command&gt;</c> (one <c>--pass-env</c> per name of the
+/// entry's env map, and VS Code's envFile as <c>--pass-env-file</c>), or
 /// (undo) unwraps it again (<see cref="GuardWrapper"/>). Idempotent both
 /// ways; each file is backed up before it is changed, written atomically, and never touched when nothing changes
 /// (<see cref="ClientConfigEditor"/>).

@@ -10,7 +10,11 @@ public sealed record ServerLaunch(string Command, IReadOnlyList<string> Args)
     /// </summary>
     public IReadOnlyList<string> EnvNames { get; init; } = [];
 
-    /// <summary>VS Code's <c>envFile</c>: a file of variables the client sets for the process, whose names install cannot know.</summary>
+    /// <summary>
+    /// VS Code's <c>envFile</c>, verbatim (often <c>${workspaceFolder}/.env</c>): a file of variables the client sets
+    /// for the process. Install cannot know the names in it, so the wrapper passes the path on as
+    /// <c>--pass-env-file</c> and run reads the names when it starts.
+    /// </summary>
     public string? EnvFile { get; init; }
 }
 
