@@ -280,6 +280,79 @@ public sealed class JournalFailurePathTests
     }
 
     /// <summary>
+    /// Problems the background import finds while `run` is live reach its stderr once each, when found: a journal a
+    /// killed `run` left with a write cut short (imported, then deleted), one left damaged (set aside), and a file in
+    /// the journal folder that is not a journal at all (found again by every import, so it tests the once). They are
+    /// put beside the database of a live run, which imports them on its next ticks (a tick imports when this run
+    /// committed something new: the test keeps pinging). A later journal, found by a later tick, proves that more
+    /// imports ran after the first warnings; still each appears once, during the session and in all.
+    /// </summary>
+    [Fact]
+    public async Task Run_ProblemsFoundByTheBackgroundImport_WarnedOnStderrWhileLive_OnceEach()
+    {
+        using var dir = new TempDirectory();
+        var audit = Path.Combine(dir.Path, "audit.db");
+        var received = Path.Combine(dir.Path, "received.jsonl");
+        using var run = await StartInitializedAsync(dir, audit, [], "node", dir.Write("server.js", RecordingServer), received);
+        var (guard, stderr) = (run.Process, run.Stderr);
+
+        var torn = await KilledRunJournal.WriteAsync(audit, Ct);
+        var damaged = await KilledRunJournal.WriteAsync(audit, Ct, damaged: true);
+        var notAJournal = Path.Combine(audit + ".journals", "0-notajournal.jnl");
+        await File.WriteAllTextAsync(notAJournal, "this is not an audit journal", Ct);
+        string[] warnings =
+        [
+            $"mcpguard: warning: {torn}: {KilledRunJournal.TornBytes} bytes at the end were a write cut short",
+            $"mcpguard: warning: {damaged}: the record at byte ",
+            $"mcpguard: warning: {notAJournal} is not an McpGuard audit journal; it was left as it is.",
+        ];
+        var id = 10;
+        await PingUntilAsync(run, () => warnings.All(w => run.StderrSoFar.Contains(w, StringComparison.Ordinal)), () => id++);
+        Assert.Contains($"is damaged; the {KilledRunJournal.DamagedBytes} bytes from there were not imported", run.StderrSoFar, StringComparison.Ordinal);
+
+        var later = await KilledRunJournal.WriteAsync(audit, Ct);
+        var laterWarning = $"mcpguard: warning: {later}: {KilledRunJournal.TornBytes} bytes at the end were a write cut short";
+        await PingUntilAsync(run, () => run.StderrSoFar.Contains(laterWarning, StringComparison.Ordinal), () => id++);
+        var live = run.StderrSoFar;
+        Assert.All(warnings.Append(laterWarning), w => Assert.True(Occurrences(live, w) == 1, $"'{w}' not once while live:\n{live}"));
+        Assert.False(File.Exists(torn) || File.Exists(damaged) || File.Exists(later), "dead journals are imported (and the damaged one set aside)");
+
+        guard.StandardInput.Close();
+        await guard.StandardOutput.ReadToEndAsync(Ct).WaitAsync(TimeSpan.FromSeconds(60), Ct);
+        await guard.WaitForExitAsync(Ct).WaitAsync(TimeSpan.FromSeconds(60), Ct);
+        var err = await stderr;
+        Assert.True(guard.ExitCode == 0, $"exit {guard.ExitCode}: {err}");
+        Assert.All(warnings.Append(laterWarning), w => Assert.True(Occurrences(err, w) == 1, $"'{w}' not once in all:\n{err}"));
+        Assert.DoesNotContain("postmark", err, StringComparison.Ordinal); // the journals' record: never a record's content
+        Assert.Equal(4, err.Split('\n').Count(l => l.StartsWith("mcpguard: warning: ", StringComparison.Ordinal)));
+    }
+
+    /// <summary>Pings the live run (each ping's events are new for its import tick to import) until <paramref name="done"/>, for at most 60 s.</summary>
+    private static async Task PingUntilAsync(RunningGuard run, Func<bool> done, Func<int> nextId)
+    {
+        var deadline = Stopwatch.StartNew();
+        while (!done())
+        {
+            Assert.True(deadline.Elapsed < TimeSpan.FromSeconds(60), "no warning within 60 s; stderr so far:\n" + run.StderrSoFar);
+            var id = nextId();
+            await SendAsync(run.Process, $$"""{"jsonrpc":"2.0","id":{{id}},"method":"ping"}""");
+            Assert.Equal(id, (int)(await ReadMessageAsync(run.Process, run.Stderr))["id"]!);
+            await Task.Delay(50, Ct); // poll interval, not synchronisation: the loop waits for done()
+        }
+    }
+
+    private static int Occurrences(string text, string value)
+    {
+        var count = 0;
+        for (var at = text.IndexOf(value, StringComparison.Ordinal); at >= 0; at = text.IndexOf(value, at + value.Length, StringComparison.Ordinal))
+        {
+            count++;
+        }
+
+        return count;
+    }
+
+    /// <summary>
     /// A reader (`audit verify`) that cannot write the database cannot import a dead journal: it still reads what is
     /// in the database, warns that the journal's records are not shown, and leaves the journal for the next reader.
     /// The write fails for real: the reader runs under a 64 KiB file size limit, room for SQLite's 32 KiB shared-memory
@@ -364,7 +437,7 @@ public sealed class JournalFailurePathTests
     private static async Task<RunningGuard> StartInitializedAsync(TempDirectory dir, string audit, string[] runOptions, params string[] server)
     {
         var process = StartRun(dir, audit, runOptions, server);
-        var running = new RunningGuard(process, process.StandardError.ReadToEndAsync(Ct));
+        var running = new RunningGuard(process, new StderrCapture(process.StandardError));
         try
         {
             await SendAsync(process, Initialize);
@@ -397,8 +470,14 @@ public sealed class JournalFailurePathTests
     }
 
     /// <summary>A running `mcpguard run` and its whole stderr (read as it comes); killed on dispose if still running.</summary>
-    private sealed record RunningGuard(Process Process, Task<string> Stderr) : IDisposable
+    private sealed record RunningGuard(Process Process, StderrCapture Capture) : IDisposable
     {
+        /// <summary>All of stderr, once the process closed it.</summary>
+        public Task<string> Stderr => Capture.All;
+
+        /// <summary>What stderr said so far.</summary>
+        public string StderrSoFar => Capture.SoFar;
+
         public void Dispose()
         {
             if (!Process.HasExited)
@@ -407,6 +486,45 @@ public sealed class JournalFailurePathTests
             }
 
             Process.Dispose();
+        }
+    }
+
+    /// <summary>Reads a process's stderr as it comes, so a test can look at it while the process runs.</summary>
+    private sealed class StderrCapture
+    {
+        private readonly System.Text.StringBuilder _text = new();
+
+        public StderrCapture(StreamReader reader)
+        {
+            All = ReadAsync(reader);
+        }
+
+        public Task<string> All { get; }
+
+        public string SoFar
+        {
+            get
+            {
+                lock (_text)
+                {
+                    return _text.ToString();
+                }
+            }
+        }
+
+        private async Task<string> ReadAsync(StreamReader reader)
+        {
+            var buffer = new char[4096];
+            int read;
+            while ((read = await reader.ReadAsync(buffer, Ct)) > 0)
+            {
+                lock (_text)
+                {
+                    _text.Append(buffer, 0, read);
+                }
+            }
+
+            return SoFar;
         }
     }
 
