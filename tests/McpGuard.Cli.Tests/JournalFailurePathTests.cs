@@ -39,12 +39,15 @@ public sealed class JournalFailurePathTests
 
     // A minimal MCP server (test fixture) whose one tool GETs http://api.example.test/status (through McpGuard's egress
     // proxy: the Node preload routes it there) and answers with what it got, also appended to the file named by its
-    // first argument. With {"wait":true} it first waits for the test (writes "got" to one FIFO, reads the other).
+    // first argument. With {"wait":true} it first waits for the test (writes "got" to one FIFO, reads the other); with
+    // {"quiet":true} it only appends what it got and sends nothing back. It exits when its stdin closes, once every
+    // call has its line in the file.
     private const string EgressServer = """
         // Test fixture: its only peer besides stdin/stdout is McpGuard's egress proxy on 127.0.0.1.
         const fs = require('node:fs');
         const http = require('node:http');
         const [log, got, go] = process.argv.slice(2);
+        let calls = 0, closed = false;
         const answer = (id, result) => process.stdout.write(JSON.stringify({ jsonrpc: '2.0', id, result }) + '\n');
         const lines = require('node:readline').createInterface({ input: process.stdin });
         lines.on('line', line => {
@@ -54,13 +57,15 @@ public sealed class JournalFailurePathTests
             answer(message.id, { protocolVersion: '2025-06-18', capabilities: { tools: {} }, serverInfo: { name: 'egress', version: '1' } });
             return;
           }
+          calls++;
           if (message.params.arguments.wait) {
             fs.writeFileSync(got, 'got');
             fs.readFileSync(go);
           }
           const reply = text => {
             fs.appendFileSync(log, text + '\n');
-            answer(message.id, { content: [{ type: 'text', text }] });
+            if (!message.params.arguments.quiet) answer(message.id, { content: [{ type: 'text', text }] });
+            if (--calls === 0 && closed) process.exit(0);
           };
           http.get('http://api.example.test/status', response => {
             let body = '';
@@ -69,7 +74,7 @@ public sealed class JournalFailurePathTests
             response.on('end', () => reply(`HTTP ${response.statusCode} ${body}`));
           }).on('error', error => reply(`request failed: ${error.message}`));
         });
-        lines.on('close', () => process.exit(0));
+        lines.on('close', () => { closed = true; if (calls === 0) process.exit(0); });
         """;
 
     private const string Initialize = """{"jsonrpc":"2.0","id":1,"method":"initialize","params":{"protocolVersion":"2025-06-18","capabilities":{},"clientInfo":{"name":"failpath-test","version":"1"}}}""";
@@ -204,9 +209,11 @@ public sealed class JournalFailurePathTests
     /// must never be sent, and the server must be told why (a 503 naming the audit log) instead of a dropped connection.
     /// First a request goes through (so the upstream would see one); then, while the server holds a second tool call,
     /// the proxy's file size limit is lowered to what its journal holds, so the egress event's write fails with EFBIG.
+    /// The server sends nothing back after the 503 (quiet) and the client sends nothing more: the session must stop
+    /// because of the failed egress event itself, not at some later message it could not record.
     /// </summary>
     [Fact]
-    public async Task Run_EgressEventCannotBeWritten_RequestNeverSent_ServerGets503_SessionStops()
+    public async Task Run_EgressEventCannotBeWritten_RequestNeverSent_ServerGets503_SessionStopsAtOnce()
     {
         using var dir = new TempDirectory();
         using var upstream = new CountingHttpServer();
@@ -230,14 +237,14 @@ public sealed class JournalFailurePathTests
         Assert.Equal("HTTP 200 ok", first["result"]?["content"]?[0]?["text"]?.ToString());
         Assert.Equal(1, upstream.Requests);
 
-        await SendAsync(guard, """{"jsonrpc":"2.0","id":3,"method":"tools/call","params":{"name":"status","arguments":{"wait":true}}}""");
+        await SendAsync(guard, """{"jsonrpc":"2.0","id":3,"method":"tools/call","params":{"name":"status","arguments":{"wait":true,"quiet":true}}}""");
         // The server has the call, so its event was committed; no room is left for the next one, the egress event.
         Assert.Equal("got", await Task.Run(() => File.ReadAllText(got), Ct).WaitAsync(TimeSpan.FromSeconds(60), Ct));
         var journal = Assert.Single(Directory.GetFiles(audit + ".journals", "*.jnl"));
         await LimitFileSizeAsync(guard, new FileInfo(journal).Length);
         await Task.Run(() => File.WriteAllText(go, "go"), Ct).WaitAsync(TimeSpan.FromSeconds(60), Ct);
 
-        // The server's answer cannot be recorded either, so the session stops before it reaches the client.
+        // No message follows the failed egress event; the session stops on it (stdin stays open, the server is quiet).
         var output = await AssertStoppedOnAuditFailureAsync(guard, stderr, journal);
         Assert.DoesNotContain("\"id\":3", output, StringComparison.Ordinal);
         Assert.Contains("mcpguard: egress request not sent: its audit event could not be written", await stderr, StringComparison.Ordinal);

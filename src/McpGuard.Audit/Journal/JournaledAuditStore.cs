@@ -59,6 +59,7 @@ public sealed class JournaledAuditStore : IAuditSink
     private AuditJournalWriter _journal;
     private TaskCompletionSource? _batch;
     private AuditWriteException? _failure;
+    private readonly TaskCompletionSource<AuditWriteException> _failedForGood = new(TaskCreationOptions.RunContinuationsAsynchronously);
 
     // Guards the database connection: the import thread and DisposeAsync.
     private readonly Lock _importLock = new();
@@ -174,6 +175,12 @@ public sealed class JournaledAuditStore : IAuditSink
         }
     }
 
+    /// <summary>
+    /// Completes with the first failed journal write, whoever's append it was (the proxy's or the egress proxy's):
+    /// from then on every append fails. Not completed by <see cref="DisposeAsync"/>: a closed store is not a failure.
+    /// </summary>
+    public Task<AuditWriteException> FailedForGood => _failedForGood.Task;
+
     /// <summary>Writes every buffered event to the journal now, on this thread.</summary>
     public void CommitPendingNow()
     {
@@ -215,6 +222,7 @@ public sealed class JournaledAuditStore : IAuditSink
                 // written, and a journal with a failed write is not appended to again. (Letting any exception escape
                 // instead would leave the open batch's waiters hanging and retry the write on the next flush.)
                 _failure = new AuditWriteException($"audit journal write to {_journal.Path} failed: {ex.Message}", ex);
+                _failedForGood.TrySetResult(_failure);
             }
         }
 
