@@ -303,10 +303,21 @@ public sealed class JournalFailurePathTests
         using var run = await StartInitializedAsync(dir, audit, [], "node", dir.Write("server.js", RecordingServer), received);
         var (guard, stderr) = (run.Process, run.Stderr);
 
-        var torn = await KilledRunJournal.WriteAsync(audit, Ct);
-        var damaged = await KilledRunJournal.WriteAsync(audit, Ct, damaged: true);
-        var notAJournal = Path.Combine(audit + ".journals", "0-notajournal.jnl");
-        await File.WriteAllTextAsync(notAJournal, "this is not an audit journal", Ct);
+        // Each file is written elsewhere and renamed into the folder, so the live run's import never sees one half
+        // written (it would take an unlocked journal without its last bytes for a finished one).
+        var staging = Path.Combine(dir.Path, "staging");
+        Directory.CreateDirectory(staging);
+        string Place(string written)
+        {
+            var placed = Path.Combine(audit + ".journals", Path.GetFileName(written));
+            File.Move(written, placed);
+            return placed;
+        }
+
+        var torn = Place(await KilledRunJournal.WriteAsync(Path.Combine(staging, "a.db"), Ct));
+        var damaged = Place(await KilledRunJournal.WriteAsync(Path.Combine(staging, "a.db"), Ct, damaged: true));
+        await File.WriteAllTextAsync(Path.Combine(staging, "0-notajournal.jnl"), "this is not an audit journal", Ct);
+        var notAJournal = Place(Path.Combine(staging, "0-notajournal.jnl"));
         string[] warnings =
         [
             $"mcpguard: warning: {torn}: {KilledRunJournal.TornBytes} bytes at the end were a write cut short",
@@ -317,7 +328,7 @@ public sealed class JournalFailurePathTests
         await PingUntilAsync(run, () => warnings.All(w => run.StderrSoFar.Contains(w, StringComparison.Ordinal)), () => id++);
         Assert.Contains($"is damaged; the {KilledRunJournal.DamagedBytes} bytes from there were not imported", run.StderrSoFar, StringComparison.Ordinal);
 
-        var later = await KilledRunJournal.WriteAsync(audit, Ct);
+        var later = Place(await KilledRunJournal.WriteAsync(Path.Combine(staging, "a.db"), Ct));
         var laterWarning = $"mcpguard: warning: {later}: {KilledRunJournal.TornBytes} bytes at the end were a write cut short";
         await PingUntilAsync(run, () => run.StderrSoFar.Contains(laterWarning, StringComparison.Ordinal), () => id++);
         var live = run.StderrSoFar;
