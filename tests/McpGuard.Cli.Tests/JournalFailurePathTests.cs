@@ -172,20 +172,15 @@ public sealed class JournalFailurePathTests
         var audit = Path.Combine(dir.Path, "audit.db");
         var received = Path.Combine(dir.Path, "received.jsonl");
         using var run = await StartInitializedAsync(dir, audit, [], "node", dir.Write("server.js", RecordingServer), received);
-        var (guard, stderr) = (run.Process, run.Stderr);
 
         var own = Assert.Single(Directory.GetFiles(audit + ".journals", "*.jnl"));
         var largest = Directory.GetFiles(dir.Path, "audit.db*").Append(own).Max(f => new FileInfo(f).Length);
         var limit = largest + 64 * 1024;
         Assert.True(limit < 512 * 1024, $"the audit files are already {largest} bytes; the limit would not stop the import");
-        await LimitFileSizeAsync(guard, limit);
+        await LimitFileSizeAsync(run.Process, limit);
         var dead = await KilledRunJournal.WriteAsync(audit, Ct, reasonLength: 1024 * 1024);
 
-        guard.StandardInput.Close();
-        await guard.StandardOutput.ReadToEndAsync(Ct).WaitAsync(TimeSpan.FromSeconds(60), Ct);
-        await guard.WaitForExitAsync(Ct).WaitAsync(TimeSpan.FromSeconds(60), Ct);
-        var err = await stderr;
-        Assert.True(guard.ExitCode == 0, $"exit {guard.ExitCode}: {err}");
+        var err = await ClientLeavesAsync(run);
         Assert.Contains(
             $"mcpguard: warning: importing the audit journals into {audit} failed (the records stay in {audit}.journals; the next mcpguard that opens the audit log imports them): ",
             err,
@@ -301,7 +296,6 @@ public sealed class JournalFailurePathTests
         var audit = Path.Combine(dir.Path, "audit.db");
         var received = Path.Combine(dir.Path, "received.jsonl");
         using var run = await StartInitializedAsync(dir, audit, [], "node", dir.Write("server.js", RecordingServer), received);
-        var (guard, stderr) = (run.Process, run.Stderr);
 
         // Each file is written elsewhere and renamed into the folder, so the live run's import never sees one half
         // written (it would take an unlocked journal without its last bytes for a finished one).
@@ -335,11 +329,7 @@ public sealed class JournalFailurePathTests
         Assert.All(warnings.Append(laterWarning), w => Assert.True(Occurrences(live, w) == 1, $"'{w}' not once while live:\n{live}"));
         Assert.False(File.Exists(torn) || File.Exists(damaged) || File.Exists(later), "dead journals are imported (and the damaged one set aside)");
 
-        guard.StandardInput.Close();
-        await guard.StandardOutput.ReadToEndAsync(Ct).WaitAsync(TimeSpan.FromSeconds(60), Ct);
-        await guard.WaitForExitAsync(Ct).WaitAsync(TimeSpan.FromSeconds(60), Ct);
-        var err = await stderr;
-        Assert.True(guard.ExitCode == 0, $"exit {guard.ExitCode}: {err}");
+        var err = await ClientLeavesAsync(run);
         Assert.All(warnings.Append(laterWarning), w => Assert.True(Occurrences(err, w) == 1, $"'{w}' not once in all:\n{err}"));
         Assert.DoesNotContain("postmark", err, StringComparison.Ordinal); // the journals' record: never a record's content
         Assert.Equal(4, err.Split('\n').Count(l => l.StartsWith("mcpguard: warning: ", StringComparison.Ordinal)));
@@ -422,6 +412,17 @@ public sealed class JournalFailurePathTests
         Assert.Contains("file size limit", err, StringComparison.Ordinal);
         Assert.DoesNotContain("Unhandled exception", err, StringComparison.Ordinal);
         return output;
+    }
+
+    /// <summary>The client leaves (stdin closed): `run` stops the server and exits 0. Returns all of its stderr.</summary>
+    private static async Task<string> ClientLeavesAsync(RunningGuard run)
+    {
+        run.Process.StandardInput.Close();
+        await run.Process.StandardOutput.ReadToEndAsync(Ct).WaitAsync(TimeSpan.FromSeconds(60), Ct);
+        await run.Process.WaitForExitAsync(Ct).WaitAsync(TimeSpan.FromSeconds(60), Ct);
+        var err = await run.Stderr;
+        Assert.True(run.Process.ExitCode == 0, $"exit {run.Process.ExitCode}: {err}");
+        return err;
     }
 
     /// <summary>The chain as a user exports it (`audit export --format jsonl`), pending journals imported first.</summary>

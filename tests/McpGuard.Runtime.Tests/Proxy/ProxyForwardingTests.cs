@@ -124,13 +124,7 @@ public sealed class ProxyForwardingTests
     public async Task Audit_CommitFailsForServerAnswer_ClientGetsNothing_AndServerIsStoppedNotWaitedFor()
     {
         var sink = new ManualCommitSink();
-        // A grace far longer than the test waits: the session must stop the server at once, not wait for it to exit.
-        var options = new GuardOptions { ServerName = "test", Limits = GuardLimits.Default with { ShutdownGrace = TimeSpan.FromMinutes(10) } };
-        var h = new ProxyHarness(options, new GuardServices { Audit = sink, Redactor = new FakeRedactor() });
-        await h.ClientSendAsync("""{"jsonrpc":"2.0","id":1,"method":"ping"}""");
-        await sink.WaitForAppendsAsync(1);
-        sink.Commit(1);
-        Assert.Equal("""{"jsonrpc":"2.0","id":1,"method":"ping"}""", await h.ServerReceiveAsync());
+        var h = await PingForwardedAsync(sink);
 
         await h.Server.SendAsync("""{"jsonrpc":"2.0","id":1,"result":{}}""", TestContext.Current.CancellationToken);
         await sink.WaitForAppendsAsync(1);
@@ -145,12 +139,7 @@ public sealed class ProxyForwardingTests
     public async Task Audit_SinkFailsForGoodUnderAnotherWriter_SessionStopsAtOnce_WithoutAnotherMessage()
     {
         var sink = new ManualCommitSink();
-        var options = new GuardOptions { ServerName = "test", Limits = GuardLimits.Default with { ShutdownGrace = TimeSpan.FromMinutes(10) } };
-        var h = new ProxyHarness(options, new GuardServices { Audit = sink, Redactor = new FakeRedactor() });
-        await h.ClientSendAsync("""{"jsonrpc":"2.0","id":1,"method":"ping"}""");
-        await sink.WaitForAppendsAsync(1);
-        sink.Commit(1);
-        Assert.Equal("""{"jsonrpc":"2.0","id":1,"method":"ping"}""", await h.ServerReceiveAsync());
+        var h = await PingForwardedAsync(sink);
 
         // Another writer of the same store (the egress proxy) fails its write; neither peer sends anything more.
         var failure = new Audit.AuditWriteException("audit journal write to x.jnl failed: disk full");
@@ -161,6 +150,21 @@ public sealed class ProxyForwardingTests
         Assert.True(h.Server.Stopped);
         Assert.Null(await h.ServerReceiveAsync());
         Assert.False(h.ClientHasUnreadOutput(), "something reached the client after the store failed");
+    }
+
+    /// <summary>
+    /// A session over <paramref name="sink"/> whose client's ping (id 1) reached the server, its event committed. A grace
+    /// far longer than the tests wait: a session that fails must stop the server at once, not wait for it to exit.
+    /// </summary>
+    private static async Task<ProxyHarness> PingForwardedAsync(ManualCommitSink sink)
+    {
+        var options = new GuardOptions { ServerName = "test", Limits = GuardLimits.Default with { ShutdownGrace = TimeSpan.FromMinutes(10) } };
+        var h = new ProxyHarness(options, new GuardServices { Audit = sink, Redactor = new FakeRedactor() });
+        await h.ClientSendAsync("""{"jsonrpc":"2.0","id":1,"method":"ping"}""");
+        await sink.WaitForAppendsAsync(1);
+        sink.Commit(1);
+        Assert.Equal("""{"jsonrpc":"2.0","id":1,"method":"ping"}""", await h.ServerReceiveAsync());
+        return h;
     }
 
     /// <summary>An audit sink whose commits the test completes (or fails) by hand, in order.</summary>
