@@ -28,7 +28,8 @@ internal sealed class CommandAudit : IAsyncDisposable
     /// <summary>
     /// One stderr line (which a client shows) per problem; problems name files, byte offsets and counts, never a
     /// record's content. Called on the store's import thread too, so the line is written under the writer's lock,
-    /// the one the proxy's own warnings take (GuardSession.Warn): whole lines, never interleaved. A callback rather
+    /// the one the proxy's own warnings take (GuardSession.Warn): whole lines, never interleaved, also with a writer
+    /// that is not synchronized itself (Console.Error is; a test's StringWriter is not). A callback rather
     /// than a queue drained by the command: nothing in `run` would drain it until the session ends, which is what
     /// made problems found mid-session get lost.
     /// </summary>
