@@ -23,4 +23,14 @@ public interface IAuditSink : IAsyncDisposable
     void CommitPendingNow()
     {
     }
+
+    /// <summary>
+    /// Completes, with the failure, when the sink has failed for good: an event could not be written, so every later
+    /// append fails too, whoever makes it. Lets a caller that is not appending (the proxy between two messages) stop
+    /// at once when another writer (the egress proxy) met the failure. A sink that never fails for good returns a task
+    /// that never completes.
+    /// </summary>
+    Task<AuditWriteException> FailedForGood => s_neverFails.Task;
+
+    private static readonly TaskCompletionSource<AuditWriteException> s_neverFails = new();
 }

@@ -189,6 +189,73 @@ public sealed class JournaledAuditStoreTests
     }
 
     [Fact]
+    public async Task ImportProblems_EachReportedOnceWhenFirstFound_AtOpenOnLaterImportsAndAtDispose()
+    {
+        using var dir = new TempDirectory();
+        var db = await AuditTestData.CreateLogAsync(dir.Path, 1);
+        var atOpen = WriteDeadJournal(db, [AuditTestData.Event(2)]);
+        using (var f = new FileStream(atOpen, FileMode.Append))
+        {
+            f.Write([0x40, 0, 0, 0, 1, 2, 3, 4, (byte)'{']); // cut short
+        }
+
+        // Found again by every import: the same text must not be reported again.
+        var notAJournal = Path.Combine(AuditJournalFormat.DirectoryFor(db), "0-other.jnl");
+        File.WriteAllText(notAJournal, "not a journal at all");
+        var reported = new List<string>();
+        var store = JournaledAuditStore.Open(db, new FakeRedactor(), s_manual, p => { lock (reported) { reported.Add(p); } });
+        try
+        {
+            Assert.Equal(2, reported.Count);
+            Assert.Contains(reported, p => p.StartsWith($"{atOpen}: 9 bytes at the end", StringComparison.Ordinal));
+            Assert.Contains(reported, p => p.StartsWith($"{notAJournal} is not an McpGuard audit journal", StringComparison.Ordinal));
+
+            store.ImportNow();
+            Assert.Equal(2, reported.Count);
+
+            var later = WriteDeadJournal(db, [AuditTestData.Event(3), AuditTestData.Event(4)]);
+            var bytes = File.ReadAllBytes(later);
+            bytes[bytes.AsSpan().LastIndexOf("event 4"u8)] ^= 0x20;
+            File.WriteAllBytes(later, bytes);
+            await store.AppendAsync(AuditTestData.Event(5), Ct);
+            store.ImportNow();
+            store.ImportNow();
+            Assert.Equal(3, reported.Count);
+            Assert.StartsWith($"{later}: the record at byte ", reported[2], StringComparison.Ordinal);
+            Assert.DoesNotContain("event", reported[2], StringComparison.Ordinal); // never a record's content
+        }
+        finally
+        {
+            await store.DisposeAsync();
+        }
+
+        Assert.Equal(3, reported.Count); // the import at dispose finds the other file again: not repeated
+        Assert.True(AuditTestData.Verify(db).Intact);
+    }
+
+    [Fact]
+    public async Task ImportProblems_FoundByTheBackgroundTick_ReportedOnTheImportThread()
+    {
+        using var dir = new TempDirectory();
+        var db = Path.Combine(dir.Path, "audit.db");
+        using var reported = new System.Collections.Concurrent.BlockingCollection<string>();
+        await using var store = JournaledAuditStore.Open(
+            db, new FakeRedactor(), s_manual with { ImportInterval = TimeSpan.FromMilliseconds(20) }, reported.Add);
+        Assert.Empty(reported);
+
+        var dead = WriteDeadJournal(db, [AuditTestData.Event(1)]);
+        using (var f = new FileStream(dead, FileMode.Append))
+        {
+            f.Write([0x40, 0, 0, 0, 1, 2, 3, 4, (byte)'{']);
+        }
+
+        // A tick imports when this store committed something new.
+        await store.AppendAsync(AuditTestData.Event(2), Ct);
+        Assert.True(reported.TryTake(out var problem, 30_000, Ct), "the tick reported nothing");
+        Assert.StartsWith($"{dead}: 9 bytes at the end", problem, StringComparison.Ordinal);
+    }
+
+    [Fact]
     public async Task Journal_HoldsOnlyRedactedText()
     {
         using var dir = new TempDirectory();

@@ -39,12 +39,15 @@ public sealed class JournalFailurePathTests
 
     // A minimal MCP server (test fixture) whose one tool GETs http://api.example.test/status (through McpGuard's egress
     // proxy: the Node preload routes it there) and answers with what it got, also appended to the file named by its
-    // first argument. With {"wait":true} it first waits for the test (writes "got" to one FIFO, reads the other).
+    // first argument. With {"wait":true} it first waits for the test (writes "got" to one FIFO, reads the other); with
+    // {"quiet":true} it only appends what it got and sends nothing back. It exits when its stdin closes, once every
+    // call has its line in the file.
     private const string EgressServer = """
         // Test fixture: its only peer besides stdin/stdout is McpGuard's egress proxy on 127.0.0.1.
         const fs = require('node:fs');
         const http = require('node:http');
         const [log, got, go] = process.argv.slice(2);
+        let calls = 0, closed = false;
         const answer = (id, result) => process.stdout.write(JSON.stringify({ jsonrpc: '2.0', id, result }) + '\n');
         const lines = require('node:readline').createInterface({ input: process.stdin });
         lines.on('line', line => {
@@ -54,13 +57,15 @@ public sealed class JournalFailurePathTests
             answer(message.id, { protocolVersion: '2025-06-18', capabilities: { tools: {} }, serverInfo: { name: 'egress', version: '1' } });
             return;
           }
+          calls++;
           if (message.params.arguments.wait) {
             fs.writeFileSync(got, 'got');
             fs.readFileSync(go);
           }
           const reply = text => {
             fs.appendFileSync(log, text + '\n');
-            answer(message.id, { content: [{ type: 'text', text }] });
+            if (!message.params.arguments.quiet) answer(message.id, { content: [{ type: 'text', text }] });
+            if (--calls === 0 && closed) process.exit(0);
           };
           http.get('http://api.example.test/status', response => {
             let body = '';
@@ -69,7 +74,7 @@ public sealed class JournalFailurePathTests
             response.on('end', () => reply(`HTTP ${response.statusCode} ${body}`));
           }).on('error', error => reply(`request failed: ${error.message}`));
         });
-        lines.on('close', () => process.exit(0));
+        lines.on('close', () => { closed = true; if (calls === 0) process.exit(0); });
         """;
 
     private const string Initialize = """{"jsonrpc":"2.0","id":1,"method":"initialize","params":{"protocolVersion":"2025-06-18","capabilities":{},"clientInfo":{"name":"failpath-test","version":"1"}}}""";
@@ -167,20 +172,15 @@ public sealed class JournalFailurePathTests
         var audit = Path.Combine(dir.Path, "audit.db");
         var received = Path.Combine(dir.Path, "received.jsonl");
         using var run = await StartInitializedAsync(dir, audit, [], "node", dir.Write("server.js", RecordingServer), received);
-        var (guard, stderr) = (run.Process, run.Stderr);
 
         var own = Assert.Single(Directory.GetFiles(audit + ".journals", "*.jnl"));
         var largest = Directory.GetFiles(dir.Path, "audit.db*").Append(own).Max(f => new FileInfo(f).Length);
         var limit = largest + 64 * 1024;
         Assert.True(limit < 512 * 1024, $"the audit files are already {largest} bytes; the limit would not stop the import");
-        await LimitFileSizeAsync(guard, limit);
+        await LimitFileSizeAsync(run.Process, limit);
         var dead = await KilledRunJournal.WriteAsync(audit, Ct, reasonLength: 1024 * 1024);
 
-        guard.StandardInput.Close();
-        await guard.StandardOutput.ReadToEndAsync(Ct).WaitAsync(TimeSpan.FromSeconds(60), Ct);
-        await guard.WaitForExitAsync(Ct).WaitAsync(TimeSpan.FromSeconds(60), Ct);
-        var err = await stderr;
-        Assert.True(guard.ExitCode == 0, $"exit {guard.ExitCode}: {err}");
+        var err = await ClientLeavesAsync(run);
         Assert.Contains(
             $"mcpguard: warning: importing the audit journals into {audit} failed (the records stay in {audit}.journals; the next mcpguard that opens the audit log imports them): ",
             err,
@@ -204,9 +204,11 @@ public sealed class JournalFailurePathTests
     /// must never be sent, and the server must be told why (a 503 naming the audit log) instead of a dropped connection.
     /// First a request goes through (so the upstream would see one); then, while the server holds a second tool call,
     /// the proxy's file size limit is lowered to what its journal holds, so the egress event's write fails with EFBIG.
+    /// The server sends nothing back after the 503 (quiet) and the client sends nothing more: the session must stop
+    /// because of the failed egress event itself, not at some later message it could not record.
     /// </summary>
     [Fact]
-    public async Task Run_EgressEventCannotBeWritten_RequestNeverSent_ServerGets503_SessionStops()
+    public async Task Run_EgressEventCannotBeWritten_RequestNeverSent_ServerGets503_SessionStopsAtOnce()
     {
         using var dir = new TempDirectory();
         using var upstream = new CountingHttpServer();
@@ -230,14 +232,14 @@ public sealed class JournalFailurePathTests
         Assert.Equal("HTTP 200 ok", first["result"]?["content"]?[0]?["text"]?.ToString());
         Assert.Equal(1, upstream.Requests);
 
-        await SendAsync(guard, """{"jsonrpc":"2.0","id":3,"method":"tools/call","params":{"name":"status","arguments":{"wait":true}}}""");
+        await SendAsync(guard, """{"jsonrpc":"2.0","id":3,"method":"tools/call","params":{"name":"status","arguments":{"wait":true,"quiet":true}}}""");
         // The server has the call, so its event was committed; no room is left for the next one, the egress event.
         Assert.Equal("got", await Task.Run(() => File.ReadAllText(got), Ct).WaitAsync(TimeSpan.FromSeconds(60), Ct));
         var journal = Assert.Single(Directory.GetFiles(audit + ".journals", "*.jnl"));
         await LimitFileSizeAsync(guard, new FileInfo(journal).Length);
         await Task.Run(() => File.WriteAllText(go, "go"), Ct).WaitAsync(TimeSpan.FromSeconds(60), Ct);
 
-        // The server's answer cannot be recorded either, so the session stops before it reaches the client.
+        // No message follows the failed egress event; the session stops on it (stdin stays open, the server is quiet).
         var output = await AssertStoppedOnAuditFailureAsync(guard, stderr, journal);
         Assert.DoesNotContain("\"id\":3", output, StringComparison.Ordinal);
         Assert.Contains("mcpguard: egress request not sent: its audit event could not be written", await stderr, StringComparison.Ordinal);
@@ -277,6 +279,85 @@ public sealed class JournalFailurePathTests
         Assert.Equal("postmark", events[0]["server"]?.ToString());
         Assert.Contains(events.Skip(1), e => e["kind"]?.ToString() == "process");
         Assert.Empty(Directory.GetFiles(audit + ".journals"));
+    }
+
+    /// <summary>
+    /// Problems the background import finds while `run` is live reach its stderr once each, when found: a journal a
+    /// killed `run` left with a write cut short (imported, then deleted), one left damaged (set aside), and a file in
+    /// the journal folder that is not a journal at all (found again by every import, so it tests the once). They are
+    /// put beside the database of a live run, which imports them on its next ticks (a tick imports when this run
+    /// committed something new: the test keeps pinging). A later journal, found by a later tick, proves that more
+    /// imports ran after the first warnings; still each appears once, during the session and in all.
+    /// </summary>
+    [Fact]
+    public async Task Run_ProblemsFoundByTheBackgroundImport_WarnedOnStderrWhileLive_OnceEach()
+    {
+        using var dir = new TempDirectory();
+        var audit = Path.Combine(dir.Path, "audit.db");
+        var received = Path.Combine(dir.Path, "received.jsonl");
+        using var run = await StartInitializedAsync(dir, audit, [], "node", dir.Write("server.js", RecordingServer), received);
+
+        // Each file is written elsewhere and renamed into the folder, so the live run's import never sees one half
+        // written (it would take an unlocked journal without its last bytes for a finished one).
+        var staging = Path.Combine(dir.Path, "staging");
+        Directory.CreateDirectory(staging);
+        string Place(string written)
+        {
+            var placed = Path.Combine(audit + ".journals", Path.GetFileName(written));
+            File.Move(written, placed);
+            return placed;
+        }
+
+        var torn = Place(await KilledRunJournal.WriteAsync(Path.Combine(staging, "a.db"), Ct));
+        var damaged = Place(await KilledRunJournal.WriteAsync(Path.Combine(staging, "a.db"), Ct, damaged: true));
+        await File.WriteAllTextAsync(Path.Combine(staging, "0-notajournal.jnl"), "this is not an audit journal", Ct);
+        var notAJournal = Place(Path.Combine(staging, "0-notajournal.jnl"));
+        string[] warnings =
+        [
+            $"mcpguard: warning: {torn}: {KilledRunJournal.TornBytes} bytes at the end were a write cut short",
+            $"mcpguard: warning: {damaged}: the record at byte ",
+            $"mcpguard: warning: {notAJournal} is not an McpGuard audit journal; it was left as it is.",
+        ];
+        var id = 10;
+        await PingUntilAsync(run, () => warnings.All(w => run.StderrSoFar.Contains(w, StringComparison.Ordinal)), () => id++);
+        Assert.Contains($"is damaged; the {KilledRunJournal.DamagedBytes} bytes from there were not imported", run.StderrSoFar, StringComparison.Ordinal);
+
+        var later = Place(await KilledRunJournal.WriteAsync(Path.Combine(staging, "a.db"), Ct));
+        var laterWarning = $"mcpguard: warning: {later}: {KilledRunJournal.TornBytes} bytes at the end were a write cut short";
+        await PingUntilAsync(run, () => run.StderrSoFar.Contains(laterWarning, StringComparison.Ordinal), () => id++);
+        var live = run.StderrSoFar;
+        Assert.All(warnings.Append(laterWarning), w => Assert.True(Occurrences(live, w) == 1, $"'{w}' not once while live:\n{live}"));
+        Assert.False(File.Exists(torn) || File.Exists(damaged) || File.Exists(later), "dead journals are imported (and the damaged one set aside)");
+
+        var err = await ClientLeavesAsync(run);
+        Assert.All(warnings.Append(laterWarning), w => Assert.True(Occurrences(err, w) == 1, $"'{w}' not once in all:\n{err}"));
+        Assert.DoesNotContain("postmark", err, StringComparison.Ordinal); // the journals' record: never a record's content
+        Assert.Equal(4, err.Split('\n').Count(l => l.StartsWith("mcpguard: warning: ", StringComparison.Ordinal)));
+    }
+
+    /// <summary>Pings the live run (each ping's events are new for its import tick to import) until <paramref name="done"/>, for at most 60 s.</summary>
+    private static async Task PingUntilAsync(RunningGuard run, Func<bool> done, Func<int> nextId)
+    {
+        var deadline = Stopwatch.StartNew();
+        while (!done())
+        {
+            Assert.True(deadline.Elapsed < TimeSpan.FromSeconds(60), "no warning within 60 s; stderr so far:\n" + run.StderrSoFar);
+            var id = nextId();
+            await SendAsync(run.Process, $$"""{"jsonrpc":"2.0","id":{{id}},"method":"ping"}""");
+            Assert.Equal(id, (int)(await ReadMessageAsync(run.Process, run.Stderr))["id"]!);
+            await Task.Delay(50, Ct); // poll interval, not synchronisation: the loop waits for done()
+        }
+    }
+
+    private static int Occurrences(string text, string value)
+    {
+        var count = 0;
+        for (var at = text.IndexOf(value, StringComparison.Ordinal); at >= 0; at = text.IndexOf(value, at + value.Length, StringComparison.Ordinal))
+        {
+            count++;
+        }
+
+        return count;
     }
 
     /// <summary>
@@ -333,6 +414,17 @@ public sealed class JournalFailurePathTests
         return output;
     }
 
+    /// <summary>The client leaves (stdin closed): `run` stops the server and exits 0. Returns all of its stderr.</summary>
+    private static async Task<string> ClientLeavesAsync(RunningGuard run)
+    {
+        run.Process.StandardInput.Close();
+        await run.Process.StandardOutput.ReadToEndAsync(Ct).WaitAsync(TimeSpan.FromSeconds(60), Ct);
+        await run.Process.WaitForExitAsync(Ct).WaitAsync(TimeSpan.FromSeconds(60), Ct);
+        var err = await run.Stderr;
+        Assert.True(run.Process.ExitCode == 0, $"exit {run.Process.ExitCode}: {err}");
+        return err;
+    }
+
     /// <summary>The chain as a user exports it (`audit export --format jsonl`), pending journals imported first.</summary>
     private static async Task<List<JsonNode>> ExportAsync(string audit)
     {
@@ -364,7 +456,7 @@ public sealed class JournalFailurePathTests
     private static async Task<RunningGuard> StartInitializedAsync(TempDirectory dir, string audit, string[] runOptions, params string[] server)
     {
         var process = StartRun(dir, audit, runOptions, server);
-        var running = new RunningGuard(process, process.StandardError.ReadToEndAsync(Ct));
+        var running = new RunningGuard(process, new StderrCapture(process.StandardError));
         try
         {
             await SendAsync(process, Initialize);
@@ -397,8 +489,14 @@ public sealed class JournalFailurePathTests
     }
 
     /// <summary>A running `mcpguard run` and its whole stderr (read as it comes); killed on dispose if still running.</summary>
-    private sealed record RunningGuard(Process Process, Task<string> Stderr) : IDisposable
+    private sealed record RunningGuard(Process Process, StderrCapture Capture) : IDisposable
     {
+        /// <summary>All of stderr, once the process closed it.</summary>
+        public Task<string> Stderr => Capture.All;
+
+        /// <summary>What stderr said so far.</summary>
+        public string StderrSoFar => Capture.SoFar;
+
         public void Dispose()
         {
             if (!Process.HasExited)
@@ -407,6 +505,45 @@ public sealed class JournalFailurePathTests
             }
 
             Process.Dispose();
+        }
+    }
+
+    /// <summary>Reads a process's stderr as it comes, so a test can look at it while the process runs.</summary>
+    private sealed class StderrCapture
+    {
+        private readonly System.Text.StringBuilder _text = new();
+
+        public StderrCapture(StreamReader reader)
+        {
+            All = ReadAsync(reader);
+        }
+
+        public Task<string> All { get; }
+
+        public string SoFar
+        {
+            get
+            {
+                lock (_text)
+                {
+                    return _text.ToString();
+                }
+            }
+        }
+
+        private async Task<string> ReadAsync(StreamReader reader)
+        {
+            var buffer = new char[4096];
+            int read;
+            while ((read = await reader.ReadAsync(buffer, Ct)) > 0)
+            {
+                lock (_text)
+                {
+                    _text.Append(buffer, 0, read);
+                }
+            }
+
+            return SoFar;
         }
     }
 

@@ -198,7 +198,11 @@ internal sealed class AuditJournalImporter(SqliteAppendStatements statements, st
                 {
                     // A whole frame that is not a record: damage or tampering, not a kill. Nothing after it is taken
                     // for a record; a dead owner's file is kept aside (renamed) for whoever investigates.
-                    problems.Add($"{path}: the record at byte {offset} is damaged; the {rest} bytes from there were not imported{(alive ? "" : $" (the file was kept as {name}{DamagedSuffix})")}.");
+                    // While its owner runs the file may still grow: the text names no byte count then, so the same
+                    // damage reads the same on every import and is reported once (JournaledAuditStore).
+                    problems.Add(alive
+                        ? $"{path}: the record at byte {offset} is damaged; nothing from there on is imported while its process runs."
+                        : $"{path}: the record at byte {offset} is damaged; the {rest} bytes from there were not imported (the file was kept as {name}{DamagedSuffix}).");
                     RecordOffset(name, recorded, offset);
                     return (imported, false, alive ? AfterCommit.Keep : AfterCommit.SetAside);
                 }

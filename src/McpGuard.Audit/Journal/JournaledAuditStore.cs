@@ -18,6 +18,12 @@ namespace McpGuard.Audit.Journal;
 /// <see cref="AuditSynchronous.Full"/> each journal write is also flushed to the disk.
 /// </para>
 /// <para>Secrets: as in <see cref="SqliteAuditStore"/>, every event is redacted before anything is written.</para>
+/// <para>
+/// Import problems (a damaged or cut-short journal, an unusable database) go to the <c>reportProblem</c> callback
+/// given to <see cref="Open"/>, each text once, when first found: at open, on a background tick, or at dispose. A
+/// journal is imported once, so a problem a tick finds and nobody hears of is lost for good; and a lock that persists
+/// fails every tick with the same text, which must not become a line every 200 ms.
+/// </para>
 /// </summary>
 public sealed class JournaledAuditStore : IAuditSink
 {
@@ -32,12 +38,28 @@ public sealed class JournaledAuditStore : IAuditSink
     private readonly SqliteAuditStoreOptions _options;
     private readonly WalCheckpointer _checkpointer;
     private readonly string _journalDirectory;
+    private readonly Action<string>? _reportProblem;
+
+    // Problem texts already reported (only under _importLock, or in the constructor), and those found but not yet
+    // handed to _reportProblem: the callback runs after _importLock is released, so a slow stderr never holds up
+    // DisposeAsync or a reader's import in this process.
+    private readonly HashSet<string> _reported = new(StringComparer.Ordinal);
+    private readonly System.Collections.Concurrent.ConcurrentQueue<string> _unreported = new();
+    private bool _tooManyProblems;
+
+    /// <summary>
+    /// At most this many different problem texts are remembered and reported per store: texts are a few per journal
+    /// and per failure kind, so this is only reached by something pathological, which must not grow the memory of a
+    /// week-long session; one last line says that further problems are not printed.
+    /// </summary>
+    internal const int MaxReportedProblems = 256;
 
     // Guards the journal writer, the open batch and the failure; held for a buffer copy or one write.
     private readonly Lock _journalLock = new();
     private AuditJournalWriter _journal;
     private TaskCompletionSource? _batch;
     private AuditWriteException? _failure;
+    private readonly TaskCompletionSource<AuditWriteException> _failedForGood = new(TaskCreationOptions.RunContinuationsAsynchronously);
 
     // Guards the database connection: the import thread and DisposeAsync.
     private readonly Lock _importLock = new();
@@ -46,9 +68,10 @@ public sealed class JournaledAuditStore : IAuditSink
     private long _importedThrough;
     private int _disposed;
 
-    private JournaledAuditStore(string path, sqlite3 db, ISecretRedactor redactor, SqliteAuditStoreOptions options)
+    private JournaledAuditStore(string path, sqlite3 db, ISecretRedactor redactor, SqliteAuditStoreOptions options, Action<string>? reportProblem)
     {
         Path = path;
+        _reportProblem = reportProblem;
         _db = db;
         _redactor = redactor;
         _options = options;
@@ -58,7 +81,7 @@ public sealed class JournaledAuditStore : IAuditSink
         _checkpointer = new WalCheckpointer(path, options.CheckpointInterval);
 
         // Journals of processes that died since the last open go into the chain before this one starts its own.
-        ImportProblems = TryImport();
+        Keep(TryImport());
         try
         {
             _journal = AuditJournalWriter.Create(_journalDirectory);
@@ -73,20 +96,21 @@ public sealed class JournaledAuditStore : IAuditSink
 
         _importThread = new Thread(ImportLoop) { IsBackground = true, Name = "mcpguard-audit-import" };
         _importThread.Start();
+        ReportNew();
     }
 
     /// <summary>The full path of the database file.</summary>
     public string Path { get; }
 
-    /// <summary>What the last import could not do (damaged or cut-short journals, an unusable database); empty when all went in.</summary>
-    public IReadOnlyList<string> ImportProblems { get; private set; }
-
     /// <summary>
     /// Opens (creating when missing, with 0600 permissions and a 0700 folder) the audit database at
     /// <paramref name="path"/> and starts this process's journal beside it. Throws <see cref="Core.UserInputException"/>
-    /// when the file is not an audit database or the folder cannot be written.
+    /// when the file is not an audit database or the folder cannot be written. <paramref name="reportProblem"/> gets
+    /// each import problem (one sentence naming files, offsets and counts, never a record's content) once, when first
+    /// found: during this call, then on the background import thread, then during <see cref="DisposeAsync"/>. It must
+    /// be thread-safe and must not throw (an exception would end the import thread).
     /// </summary>
-    public static JournaledAuditStore Open(string path, ISecretRedactor redactor, SqliteAuditStoreOptions? options = null)
+    public static JournaledAuditStore Open(string path, ISecretRedactor redactor, SqliteAuditStoreOptions? options = null, Action<string>? reportProblem = null)
     {
         ArgumentNullException.ThrowIfNull(redactor);
         options ??= new SqliteAuditStoreOptions { Synchronous = AuditSynchronous.Normal };
@@ -110,7 +134,7 @@ public sealed class JournaledAuditStore : IAuditSink
 
         try
         {
-            return new JournaledAuditStore(full, db, redactor, options);
+            return new JournaledAuditStore(full, db, redactor, options, reportProblem);
         }
         catch (Exception ex) when (ex is IOException or UnauthorizedAccessException)
         {
@@ -151,6 +175,12 @@ public sealed class JournaledAuditStore : IAuditSink
         }
     }
 
+    /// <summary>
+    /// Completes with the first failed journal write, whoever's append it was (the proxy's or the egress proxy's):
+    /// from then on every append fails. Not completed by <see cref="DisposeAsync"/>: a closed store is not a failure.
+    /// </summary>
+    public Task<AuditWriteException> FailedForGood => _failedForGood.Task;
+
     /// <summary>Writes every buffered event to the journal now, on this thread.</summary>
     public void CommitPendingNow()
     {
@@ -165,8 +195,10 @@ public sealed class JournaledAuditStore : IAuditSink
     {
         lock (_importLock)
         {
-            ImportProblems = TryImport();
+            Keep(TryImport());
         }
+
+        ReportNew();
     }
 
     /// <summary>Writes the buffer; completes (or fails, for good) the open batch. Caller holds _journalLock.</summary>
@@ -190,6 +222,7 @@ public sealed class JournaledAuditStore : IAuditSink
                 // written, and a journal with a failed write is not appended to again. (Letting any exception escape
                 // instead would leave the open batch's waiters hanging and retry the write on the next flush.)
                 _failure = new AuditWriteException($"audit journal write to {_journal.Path} failed: {ex.Message}", ex);
+                _failedForGood.TrySetResult(_failure);
             }
         }
 
@@ -220,10 +253,12 @@ public sealed class JournaledAuditStore : IAuditSink
                     return;
                 }
 
-                ImportProblems = TryImport();
+                Keep(TryImport());
                 Interlocked.Exchange(ref _importedThrough, committed);
                 RotateIfLarge();
             }
+
+            ReportNew();
         }
     }
 
@@ -256,8 +291,37 @@ public sealed class JournaledAuditStore : IAuditSink
             old.Dispose();
         }
 
-        ImportProblems = TryImport();
+        Keep(TryImport());
         Interlocked.Exchange(ref _importedThrough, 0);
+    }
+
+    /// <summary>Queues the problems not reported before. Caller holds _importLock (or is the constructor).</summary>
+    private void Keep(IReadOnlyList<string> problems)
+    {
+        foreach (var problem in problems)
+        {
+            if (_reported.Count < MaxReportedProblems)
+            {
+                if (_reported.Add(problem))
+                {
+                    _unreported.Enqueue(problem);
+                }
+            }
+            else if (!_tooManyProblems)
+            {
+                _tooManyProblems = true;
+                _unreported.Enqueue($"more than {MaxReportedProblems} different audit import problems in this session; further ones are not reported.");
+            }
+        }
+    }
+
+    /// <summary>Hands the queued problems to the callback, outside _importLock.</summary>
+    private void ReportNew()
+    {
+        while (_unreported.TryDequeue(out var problem))
+        {
+            _reportProblem?.Invoke(problem);
+        }
     }
 
     /// <summary>
@@ -306,11 +370,13 @@ public sealed class JournaledAuditStore : IAuditSink
         {
             // The journal is closed, so it is no longer live: this import finishes and deletes it. If it fails, the
             // file stays and the next process that opens the database imports it.
-            ImportProblems = TryImport(final: true);
+            Keep(TryImport(final: true));
             _checkpointer.Dispose();
             _statements.Dispose();
             _db.Dispose();
         }
+
+        ReportNew();
 
         _stop.Dispose();
     }

@@ -149,8 +149,9 @@ internal static class RunCommand
                 }
                 catch (Audit.AuditWriteException ex)
                 {
-                    // Fail closed: the session stopped at the first event that could not be written, before the message
-                    // it describes was forwarded; the server has been stopped.
+                    // Fail closed: the session stopped at the first event that could not be written (the proxy's own, or
+                    // the egress proxy's for an outbound request, which was not sent), before the message it describes
+                    // was forwarded; the server has been stopped.
                     context.Error.WriteLine($"mcpguard: stopped '{name}': {ex.Message}. Nothing was forwarded after the last event that could be written; free disk space (or raise the file size limit) and start again.");
                     return ExitCodes.UsageError;
                 }

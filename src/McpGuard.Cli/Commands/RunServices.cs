@@ -25,13 +25,15 @@ internal sealed record RunServices
     /// Opens the audit store for --audit PATH, or the default location under the data folder: the journaled store,
     /// whose commit is one write to this process's journal. Synchronous=Normal: a commit survives a kill -9 of
     /// mcpguard at any moment (what the proxy promises); only a power cut can lose the last commits, and an fsync per
-    /// forwarded message would cost ~1 ms of latency (bench/README.md, audit).
+    /// forwarded message would cost ~1 ms of latency (bench/README.md, audit). The last argument gets each import
+    /// problem once, when first found, on whichever thread found it (<see cref="JournaledAuditStore.Open"/>).
     /// </summary>
-    public Func<string?, ISecretRedactor, CliContext, IAuditSink> OpenAudit { get; init; } =
-        (path, redactor, context) => JournaledAuditStore.Open(
+    public Func<string?, ISecretRedactor, CliContext, Action<string>, IAuditSink> OpenAudit { get; init; } =
+        (path, redactor, context, reportProblem) => JournaledAuditStore.Open(
             AuditLocation.ResolvePath(path, context.GetEnvironmentVariable, context.WorkingDirectory),
             redactor,
-            new SqliteAuditStoreOptions { Synchronous = AuditSynchronous.Normal });
+            new SqliteAuditStoreOptions { Synchronous = AuditSynchronous.Normal },
+            reportProblem);
 
     public IToolDescriptionScanner? Scanner { get; init; } = new ToolDescriptionScanner();
     public ISecretRedactor Redactor { get; init; } = new SecretRedactor();

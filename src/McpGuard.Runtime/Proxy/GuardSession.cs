@@ -79,8 +79,13 @@ internal sealed partial class GuardSession
 
         var clientPump = PumpAsync(_clientReader, OnClientFrameAsync, _toServer, clientCts.Token);
         var serverPump = PumpAsync(_serverReader, OnServerFrameAsync, _toClient, serverCts.Token);
-        var first = await Task.WhenAny(clientPump, serverPump);
-        if (first.Exception?.InnerException is Audit.AuditWriteException auditFailure)
+
+        // The store can also fail under another writer (the egress proxy, for an outbound request): stop then too, at
+        // once, rather than at the next message the pumps would fail to record (which may never come).
+        var auditFailed = _services.Audit?.FailedForGood;
+        var first = auditFailed is null ? await Task.WhenAny(clientPump, serverPump) : await Task.WhenAny(clientPump, serverPump, auditFailed);
+        var auditFailure = first == auditFailed ? await auditFailed : first.Exception?.InnerException as Audit.AuditWriteException;
+        if (auditFailure is not null)
         {
             await StopAfterAuditFailureAsync(clientPump, serverPump, stderrTask, clientCts, serverCts);
             ExceptionDispatchInfo.Throw(auditFailure);

@@ -124,13 +124,7 @@ public sealed class ProxyForwardingTests
     public async Task Audit_CommitFailsForServerAnswer_ClientGetsNothing_AndServerIsStoppedNotWaitedFor()
     {
         var sink = new ManualCommitSink();
-        // A grace far longer than the test waits: the session must stop the server at once, not wait for it to exit.
-        var options = new GuardOptions { ServerName = "test", Limits = GuardLimits.Default with { ShutdownGrace = TimeSpan.FromMinutes(10) } };
-        var h = new ProxyHarness(options, new GuardServices { Audit = sink, Redactor = new FakeRedactor() });
-        await h.ClientSendAsync("""{"jsonrpc":"2.0","id":1,"method":"ping"}""");
-        await sink.WaitForAppendsAsync(1);
-        sink.Commit(1);
-        Assert.Equal("""{"jsonrpc":"2.0","id":1,"method":"ping"}""", await h.ServerReceiveAsync());
+        var h = await PingForwardedAsync(sink);
 
         await h.Server.SendAsync("""{"jsonrpc":"2.0","id":1,"result":{}}""", TestContext.Current.CancellationToken);
         await sink.WaitForAppendsAsync(1);
@@ -141,9 +135,42 @@ public sealed class ProxyForwardingTests
         Assert.False(h.ClientHasUnreadOutput(), "the answer whose event failed reached the client");
     }
 
+    [Fact]
+    public async Task Audit_SinkFailsForGoodUnderAnotherWriter_SessionStopsAtOnce_WithoutAnotherMessage()
+    {
+        var sink = new ManualCommitSink();
+        var h = await PingForwardedAsync(sink);
+
+        // Another writer of the same store (the egress proxy) fails its write; neither peer sends anything more.
+        var failure = new Audit.AuditWriteException("audit journal write to x.jnl failed: disk full");
+        sink.FailForGood(failure);
+
+        var thrown = await Assert.ThrowsAsync<Audit.AuditWriteException>(async () => await h.Session.WaitAsync(TimeSpan.FromSeconds(20), TestContext.Current.CancellationToken));
+        Assert.Same(failure, thrown);
+        Assert.True(h.Server.Stopped);
+        Assert.Null(await h.ServerReceiveAsync());
+        Assert.False(h.ClientHasUnreadOutput(), "something reached the client after the store failed");
+    }
+
+    /// <summary>
+    /// A session over <paramref name="sink"/> whose client's ping (id 1) reached the server, its event committed. A grace
+    /// far longer than the tests wait: a session that fails must stop the server at once, not wait for it to exit.
+    /// </summary>
+    private static async Task<ProxyHarness> PingForwardedAsync(ManualCommitSink sink)
+    {
+        var options = new GuardOptions { ServerName = "test", Limits = GuardLimits.Default with { ShutdownGrace = TimeSpan.FromMinutes(10) } };
+        var h = new ProxyHarness(options, new GuardServices { Audit = sink, Redactor = new FakeRedactor() });
+        await h.ClientSendAsync("""{"jsonrpc":"2.0","id":1,"method":"ping"}""");
+        await sink.WaitForAppendsAsync(1);
+        sink.Commit(1);
+        Assert.Equal("""{"jsonrpc":"2.0","id":1,"method":"ping"}""", await h.ServerReceiveAsync());
+        return h;
+    }
+
     /// <summary>An audit sink whose commits the test completes (or fails) by hand, in order.</summary>
     private sealed class ManualCommitSink : Audit.IAuditSink
     {
+        private readonly TaskCompletionSource<Audit.AuditWriteException> _failedForGood = new(TaskCreationOptions.RunContinuationsAsynchronously);
         private readonly List<TaskCompletionSource> _pending = [];
         private readonly SemaphoreSlim _appended = new(0);
         private int _settled;
@@ -186,6 +213,11 @@ public sealed class ProxyForwardingTests
         }
 
         public void Fail(int count) => Settle(count, t => t.TrySetException(new Audit.AuditWriteException("disk full")));
+
+        public Task<Audit.AuditWriteException> FailedForGood => _failedForGood.Task;
+
+        /// <summary>What the journaled store does when a write fails, whoever's append it was.</summary>
+        public void FailForGood(Audit.AuditWriteException failure) => _failedForGood.TrySetResult(failure);
 
         private void Settle(int count, Action<TaskCompletionSource> settle)
         {
