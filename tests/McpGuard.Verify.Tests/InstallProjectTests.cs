@@ -147,6 +147,27 @@ public sealed class InstallProjectTests
         Assert.Equal(ClaudeCodeProject, File.ReadAllText(b));
     }
 
+    [Fact]
+    public void VsCodeWorkspaceSettingsJson_McpServers_AreGuardedToo()
+    {
+        using var dir = new TempDirectory();
+        var settings = dir.Write(".vscode/settings.json", """
+            {
+              "editor.tabSize": 2,
+              "mcp": { "servers": { "nested": { "command": "uvx", "args": ["y==1.0.0"] } } },
+              "mcp.servers": { "flat": { "command": "node", "args": ["server.js"] } }
+            }
+            """);
+
+        var result = RunProjects("vscode", undo: false, dir.Path);
+
+        Assert.Equal(["flat", "nested"], result.Changes.Select(c => c.Server).Order());
+        var root = JsonNode.Parse(File.ReadAllText(settings))!;
+        Assert.Equal("mcpguard", (string?)root["mcp"]!["servers"]!["nested"]!["command"]);
+        Assert.Equal("mcpguard", (string?)root["mcp.servers"]!["flat"]!["command"]);
+        Assert.Equal(2, (int)root["editor.tabSize"]!);
+    }
+
     [Theory]
     [InlineData("codex")]
     [InlineData("claude-desktop")]
