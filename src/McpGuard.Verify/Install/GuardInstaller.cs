@@ -27,22 +27,65 @@ public static class GuardInstaller
     public static IReadOnlyList<string> SupportedClients { get; } =
         ["claude-desktop", "claude-code", "cursor", "vscode", "vscode-insiders", "windsurf", "gemini-cli", "kiro", "codex"];
 
+    /// <summary>
+    /// Clients that have a project (workspace) config format, which <see cref="RunProjects"/> can rewrite. VS Code
+    /// Insiders reads the same workspace <c>.vscode/</c> files as VS Code, so they are installed as "vscode".
+    /// </summary>
+    public static IReadOnlyList<string> ProjectClients { get; } =
+        [.. McpClients.All.Where(c => c.ProjectConfigs(string.Empty).Any()).Select(c => c.Client)];
+
+    /// <summary>Rewrites (or, with <paramref name="undo"/>, unwraps) the client's user-level configs under <c>options.Home</c>.</summary>
     public static InstallResult Run(string client, DiscoveryOptions options, bool undo, string guardCommand, TimeProvider time)
     {
-        if (!SupportedClients.Contains(client, StringComparer.Ordinal))
-        {
-            throw new UserInputException($"--client {client} is not supported by install (supported: {string.Join(", ", SupportedClients)})");
-        }
-
+        var config = Client(client);
         options.Validate();
-        var config = McpClients.All.Single(c => c.Client == client);
-        var notes = new List<string>();
         var files = config.UserConfigs(options).Select(c => c.Path).Where(File.Exists).Distinct(StringComparer.Ordinal).ToList();
-        if (files.Count == 0)
+        return Edit(files, files.Count == 0 ? [$"no {client} config found under {options.Home}"] : [], undo, guardCommand, time);
+    }
+
+    /// <summary>
+    /// Rewrites (or unwraps) the client's project configs in each of <paramref name="projectFolders"/> (full paths):
+    /// the files <see cref="IMcpClientConfig.ProjectConfigs"/> names that exist, such as <c>.vscode/mcp.json</c> or
+    /// <c>.mcp.json</c>, and never the user's configs. Throws <see cref="UserInputException"/> for a client without a
+    /// project config format or a folder that does not exist.
+    /// </summary>
+    public static InstallResult RunProjects(string client, IReadOnlyList<string> projectFolders, bool undo, string guardCommand, TimeProvider time)
+    {
+        var config = Client(client);
+        if (!ProjectClients.Contains(client, StringComparer.Ordinal))
         {
-            notes.Add($"no {client} config found under {options.Home}");
+            var hint = client == "vscode-insiders" ? "; VS Code Insiders reads the same .vscode/ workspace files, so use --client vscode" : "";
+            throw new UserInputException($"--client {client} has no project config, so --project cannot be used with it (project configs: {string.Join(", ", ProjectClients)}){hint}");
         }
 
+        var notes = new List<string>();
+        var files = new List<string>();
+        foreach (var folder in projectFolders)
+        {
+            if (!Directory.Exists(folder))
+            {
+                throw new UserInputException($"--project folder not found: {folder}");
+            }
+
+            var found = config.ProjectConfigs(folder).Select(c => c.Path).Where(File.Exists).ToList();
+            if (found.Count == 0)
+            {
+                notes.Add($"no {client} config found under {folder} (looked for {string.Join(", ", config.ProjectConfigs(folder).Select(c => Path.GetRelativePath(folder, c.Path)))})");
+            }
+
+            files.AddRange(found);
+        }
+
+        return Edit([.. files.Distinct(StringComparer.Ordinal)], notes, undo, guardCommand, time);
+    }
+
+    private static IMcpClientConfig Client(string client) =>
+        SupportedClients.Contains(client, StringComparer.Ordinal)
+            ? McpClients.All.Single(c => c.Client == client)
+            : throw new UserInputException($"--client {client} is not supported by install (supported: {string.Join(", ", SupportedClients)})");
+
+    private static InstallResult Edit(IReadOnlyList<string> files, IReadOnlyList<string> notes, bool undo, string guardCommand, TimeProvider time)
+    {
         var result = ClientConfigEditor.Edit(
             files,
             (_, launch, serverNotes) => undo ? GuardWrapper.Unwrap(launch) : GuardWrapper.Wrap(launch, guardCommand, serverNotes),
