@@ -73,6 +73,40 @@ public sealed class InstallTests
     }
 
     [Fact]
+    public void Install_ClaudeCode_WrapsLocalScopeServersUnderProjects_Too_AndUndoRestores()
+    {
+        // `claude mcp add` writes to the default "local" scope: ~/.claude.json, "projects".PATH."mcpServers".
+        using var home = new TempDirectory();
+        var path = home.Write(".claude.json", """
+            {
+              "numStartups": 12,
+              "mcpServers": { "pm": { "command": "npx", "args": ["-y", "postmark-mcp@1.0.15"] } },
+              "projects": {
+                "/work/app": { "allowedTools": [], "mcpServers": { "local-db": { "type": "stdio", "command": "npx", "args": ["-y", "db-mcp@2.0.0"] } } },
+                "/work/site": { "mcpServers": { "remote": { "type": "http", "url": "https://r.example/mcp" } } }
+              }
+            }
+            """);
+
+        var first = Run(home, "claude-code", undo: false);
+
+        Assert.Equal(["pm", "local-db"], first.Changes.Select(c => c.Server));
+        var root = JsonNode.Parse(File.ReadAllText(path))!;
+        var local = root["projects"]!["/work/app"]!["mcpServers"]!["local-db"]!;
+        Assert.Equal("mcpguard", (string?)local["command"]);
+        Assert.Equal(["run", "--", "npx", "-y", "db-mcp@2.0.0"], local["args"]!.AsArray().Select(a => (string?)a));
+        Assert.Equal(12, (int)root["numStartups"]!);
+        Assert.Equal(["local-db", "pm", "remote"], ScanSeesGuardedExceptRemote(home));
+        SecondInstallChangesNothing(home, "claude-code", path);
+
+        var undo = Run(home, "claude-code", undo: true);
+        Assert.Equal(["pm", "local-db"], undo.Changes.Select(c => c.Server));
+        local = JsonNode.Parse(File.ReadAllText(path))!["projects"]!["/work/app"]!["mcpServers"]!["local-db"]!;
+        Assert.Equal("npx", (string?)local["command"]);
+        Assert.Equal(["-y", "db-mcp@2.0.0"], local["args"]!.AsArray().Select(a => (string?)a));
+    }
+
+    [Fact]
     public void Install_BrokenFileOrUnsupportedClient_LeavesFilesAlone()
     {
         using var home = new TempDirectory();

@@ -86,10 +86,14 @@ public static class GuardInstaller
 
     private static InstallResult Edit(IReadOnlyList<string> files, IReadOnlyList<string> notes, bool undo, string guardCommand, TimeProvider time)
     {
+        // includeProjects: Claude Code's default ("local") scope keeps a server in ~/.claude.json under
+        // "projects".PATH."mcpServers", not in the top-level map; `claude mcp add` writes there unless told otherwise,
+        // so leaving those out would leave most Claude Code servers unguarded. The flag only affects that file.
         var result = ClientConfigEditor.Edit(
             files,
             (_, launch, serverNotes) => undo ? GuardWrapper.Unwrap(launch) : GuardWrapper.Wrap(launch, guardCommand, serverNotes),
-            time);
+            time,
+            includeProjects: true);
         return result with { Notes = [.. notes, .. result.Notes] };
     }
 }
