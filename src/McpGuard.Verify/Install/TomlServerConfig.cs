@@ -189,53 +189,8 @@ internal sealed class TomlServerConfig : IServerConfigFile
         EditArray(array, [.. array.Items], before.Args, after.Args);
     }
 
-    /// <summary>
-    /// The smallest splice from <paramref name="old"/> to <paramref name="now"/>: an insertion before a kept item, a
-    /// deletion up to a kept item, or same-length replacements keep every other item's text (and comments) as they
-    /// were; anything else rewrites the array value on one line.
-    /// </summary>
-    private void EditArray(ArraySyntax array, IReadOnlyList<ArrayItemSyntax> items, IReadOnlyList<string> old, IReadOnlyList<string> now)
-    {
-        var prefix = 0;
-        while (prefix < old.Count && prefix < now.Count && old[prefix] == now[prefix])
-        {
-            prefix++;
-        }
-
-        var suffix = 0;
-        while (suffix < old.Count - prefix && suffix < now.Count - prefix && old[old.Count - 1 - suffix] == now[now.Count - 1 - suffix])
-        {
-            suffix++;
-        }
-
-        var removed = old.Count - prefix - suffix;
-        var inserted = now.Skip(prefix).Take(now.Count - prefix - suffix).ToList();
-        if (removed == 0 && inserted.Count == 0)
-        {
-            return;
-        }
-
-        if (removed == 0 && prefix < old.Count)
-        {
-            _edits.Add(new TextEdit(items[prefix].Value!.Span.Offset, 0, string.Concat(inserted.Select(a => Quote(a) + ", "))));
-        }
-        else if (inserted.Count == 0 && suffix > 0)
-        {
-            var from = items[prefix].Value!.Span.Offset;
-            _edits.Add(new TextEdit(from, items[prefix + removed].Value!.Span.Offset - from, ""));
-        }
-        else if (removed == inserted.Count)
-        {
-            for (var i = 0; i < removed; i++)
-            {
-                Replace(items[prefix + i].Value!, Quote(inserted[i]));
-            }
-        }
-        else
-        {
-            Replace(array, RenderArray(now));
-        }
-    }
+    private void EditArray(ArraySyntax array, IReadOnlyList<ArrayItemSyntax> items, IReadOnlyList<string> old, IReadOnlyList<string> now) =>
+        _edits.AddRange(ArraySplice.Edits([.. items.Select(i => Span(i.Value!))], Span(array), old, now, Quote));
 
     private void AddArgs(Entry entry, KeyValueSyntax commandKv, IReadOnlyList<string> args)
     {
@@ -257,6 +212,8 @@ internal sealed class TomlServerConfig : IServerConfigFile
     private void Replace(SyntaxNode node, string text) => _edits.Add(new TextEdit(node.Span.Offset, node.Span.Length, text));
 
     private static int End(SyntaxNode node) => node.Span.Offset + node.Span.Length;
+
+    private static (int Start, int End) Span(SyntaxNode node) => (node.Span.Offset, End(node));
 
     private static KeyValueSyntax? Find(IReadOnlyList<KeyValueSyntax> items, string key) =>
         items.FirstOrDefault(kv => KeyPath(kv.Key) is [var k] && k == key);
@@ -286,10 +243,8 @@ internal sealed class TomlServerConfig : IServerConfigFile
     // Tomlyn writes a basic string with TOML's escapes; a fresh node carries no trivia, so this is the value alone.
     private static string Quote(string value) => new StringValueSyntax(value).ToString();
 
-    private static string RenderArray(IReadOnlyList<string> items) => $"[{string.Join(", ", items.Select(Quote))}]";
+    private static string RenderArray(IReadOnlyList<string> items) => ArraySplice.OneLine(items, Quote);
 
     /// <summary>A server entry's key/values (of its table, or of its inline table).</summary>
     private sealed record Entry(IReadOnlyList<KeyValueSyntax> Items, bool Inline);
-
-    private sealed record TextEdit(int Offset, int Length, string Text);
 }
