@@ -23,6 +23,10 @@ public sealed class InstallTests
         return scanned.Servers.Select(s => s.Name).Order().ToList();
     }
 
+    /// <summary>The file parsed as the clients read it: JSONC, whose comments install now keeps.</summary>
+    internal static JsonNode Jsonc(string path) =>
+        JsonNode.Parse(File.ReadAllText(path), documentOptions: new System.Text.Json.JsonDocumentOptions { CommentHandling = System.Text.Json.JsonCommentHandling.Skip, AllowTrailingCommas = true })!;
+
     private static void SecondInstallChangesNothing(TempDirectory home, string client, string path)
     {
         var before = File.ReadAllBytes(path);
@@ -56,7 +60,8 @@ public sealed class InstallTests
         var backup = Assert.Single(first.Backups);
         Assert.Equal(Original, File.ReadAllText(backup));
         ScanSeesGuardedExceptRemote(home);
-        var pm = JsonNode.Parse(File.ReadAllText(path))!["mcpServers"]!["pm"]!;
+        Assert.Contains("// user comment", File.ReadAllText(path), StringComparison.Ordinal);
+        var pm = Jsonc(path)["mcpServers"]!["pm"]!;
         Assert.Equal("${env:T}", (string?)pm["env"]!["T"]);
         Assert.Equal(["run", "--pass-env", "T", "--", "npx", "-y", "postmark-mcp@1.0.15"], pm["args"]!.AsArray().Select(a => (string?)a));
 
@@ -64,7 +69,11 @@ public sealed class InstallTests
 
         var undo = Run(home, "cursor", undo: true);
         Assert.Equal(["pm", "win", "already"], undo.Changes.Select(c => c.Server));
-        var servers = JsonNode.Parse(File.ReadAllText(path))!["mcpServers"]!;
+        // The comment and the one-line entries come back byte for byte; "already" (guarded before) is unwrapped in place.
+        Assert.Equal(
+            Original.Replace("""{ "command": "mcpguard", "args": ["run", "--", "uvx", "y==1.0.0"] }""", """{ "command": "uvx", "args": ["y==1.0.0"] }""", StringComparison.Ordinal),
+            File.ReadAllText(path));
+        var servers = Jsonc(path)["mcpServers"]!;
         Assert.Equal("npx", (string?)servers["pm"]!["command"]);
         Assert.Equal(["-y", "postmark-mcp@1.0.15"], servers["pm"]!["args"]!.AsArray().Select(a => (string?)a));
         Assert.Equal(["/c", "npx", "-y", "x@1.0.0"], servers["win"]!["args"]!.AsArray().Select(a => (string?)a));

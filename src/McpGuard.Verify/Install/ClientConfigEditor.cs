@@ -7,7 +7,8 @@ namespace McpGuard.Verify.Install;
 /// Edits the server entries of MCP clients' configs, JSON and Codex's TOML alike (install wraps them, update and pin
 /// set exact versions). For each file: parse, ask the caller's decision for each stdio server's launch, and only
 /// when something changed, back the file up and write it atomically. A file that does not parse is never rewritten.
-/// TOML files keep every byte outside the changed values; JSONC comments are not preserved (the backup keeps them).
+/// Both formats keep every byte outside the changed command and args values (comments, formatting, other keys), so
+/// undo restores the original bytes.
 /// </summary>
 public static class ClientConfigEditor
 {

@@ -6,7 +6,7 @@ namespace McpGuard.Verify.Updates;
 /// <summary>
 /// Rewrites every client config that launches an npm package (npx &amp; co., also inside <c>mcpguard run --</c>) so
 /// it runs one exact version (<c>npx -y name@x.y.z</c>): backup first, atomic write, through
-/// <see cref="ClientConfigEditor"/> (JSON configs, Codex's TOML with its comments and formatting kept), including
+/// <see cref="ClientConfigEditor"/> (JSON(C) configs and Codex's TOML, their comments and formatting kept), including
 /// Claude Code's per-project entries in ~/.claude.json. Entries it cannot rewrite are reported as notes, never
 /// silently skipped.
 /// </summary>
