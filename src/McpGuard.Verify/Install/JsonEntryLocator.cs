@@ -49,6 +49,7 @@ internal static class JsonEntryLocator
     public static Dictionary<string, JsonEntryLocation> Locate(ReadOnlySpan<byte> utf8, JsonReaderOptions options, IReadOnlySet<string> entries)
     {
         var found = new Dictionary<string, JsonEntryLocation>(StringComparer.Ordinal);
+        var onTheWay = OnTheWay(entries);
         var reader = new Utf8JsonReader(utf8, options);
         var frames = new List<Frame>();
         string? name = null;
@@ -106,6 +107,14 @@ internal static class JsonEntryLocator
 
             if (token is JsonTokenType.StartObject or JsonTokenType.StartArray)
             {
+                if (argsOf is null && !onTheWay.Contains(key) && !(token == JsonTokenType.StartObject && entries.Contains(key)))
+                {
+                    // Nothing wanted inside (a big ~/.claude.json is mostly project history): skip it unread.
+                    reader.Skip();
+                    name = null;
+                    continue;
+                }
+
                 JsonEntryLocation? located = null;
                 if (token == JsonTokenType.StartObject && entries.Contains(key))
                 {
@@ -129,6 +138,26 @@ internal static class JsonEntryLocator
     }
 
     private static string Segment(string name) => $"{name.Length}:{name}";
+
+    /// <summary>The keys of the objects that contain a wanted entry, the root's ("") included.</summary>
+    private static HashSet<string> OnTheWay(IReadOnlySet<string> entries)
+    {
+        var keys = new HashSet<string>(StringComparer.Ordinal) { "" };
+        foreach (var entry in entries)
+        {
+            for (var at = 0; at < entry.Length;)
+            {
+                var colon = entry.IndexOf(':', at);
+                at = colon + 1 + int.Parse(entry.AsSpan(at, colon - at), System.Globalization.CultureInfo.InvariantCulture);
+                if (at < entry.Length)
+                {
+                    keys.Add(entry[..at]);
+                }
+            }
+        }
+
+        return keys;
+    }
 
     /// <summary>An open object or array: its path key, and whether it is a wanted entry or an entry's args array.</summary>
     private readonly record struct Frame(string Key, JsonEntryLocation? Entry, JsonEntryLocation? ArgsOf);
