@@ -235,4 +235,30 @@ public sealed class InstallJsoncTests
                 .Replace("\"srv2\", \"args\": []", "\"srv2\"", StringComparison.Ordinal),
             File.ReadAllText(path));
     }
+
+    [Fact]
+    public void EscapedKeys_ArgsBeforeCommand_AndNonAsciiBeforeTheValues_AreSplicedAtTheRightBytes()
+    {
+        // Keys are compared unescaped (as clients read them); offsets are bytes, so the multi-byte text before the
+        // values must not shift a splice.
+        using var home = new TempDirectory();
+        const string original = """
+            { "note": "überall ✓ 🚀",
+              "mcp\u0053ervers": { "p\u006d": { "args": ["-y", "x@1.0.0"], "comm\u0061nd": "npx" } } }
+            """;
+        var path = home.Write(".cursor/mcp.json", original);
+
+        var result = InstallTests.Run(home, "cursor", undo: false);
+
+        Assert.Equal(["pm"], result.Changes.Select(c => c.Server));
+        Assert.Equal(
+            """
+            { "note": "überall ✓ 🚀",
+              "mcp\u0053ervers": { "p\u006d": { "args": ["run", "--", "npx", "-y", "x@1.0.0"], "comm\u0061nd": "mcpguard" } } }
+            """,
+            File.ReadAllText(path));
+
+        InstallTests.Run(home, "cursor", undo: true);
+        Assert.Equal(original, File.ReadAllText(path));
+    }
 }
