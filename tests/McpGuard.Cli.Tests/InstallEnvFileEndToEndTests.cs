@@ -34,7 +34,7 @@ public sealed class InstallEnvFileEndToEndTests
         dir.Write("workspace/.env", "# the project's secrets\nPOSTMARK_SERVER_TOKEN=token-from-env-file\nexport DEFAULT_SENDER_EMAIL=\"me@example.test\"\n");
         var configPath = Path.Combine(home, ".config", "Code", "User", "mcp.json");
         Directory.CreateDirectory(Path.GetDirectoryName(configPath)!);
-        // Written as install's JSON editor writes, so undo can give back the very bytes.
+        // Install splices only the values, so undo gives back the very bytes.
         var original = new JsonObject
         {
             ["servers"] = new JsonObject

@@ -11,7 +11,7 @@ namespace McpGuard.Cli.Tests;
 /// </summary>
 public sealed class InstallProjectCliTests
 {
-    // Written as install's JSON editor writes, so undo can give back the very bytes.
+    // Install splices only the values, so undo gives back the very bytes.
     private const string Workspace = """
         {
           "servers": {

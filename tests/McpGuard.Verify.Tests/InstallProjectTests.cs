@@ -18,7 +18,7 @@ public sealed class InstallProjectTests
     private static InstallResult RunProjects(string client, bool undo, params string[] folders) =>
         GuardInstaller.RunProjects(client, folders, undo, "mcpguard", new FakeTimeProvider(new DateTimeOffset(2026, 11, 24, 13, 0, 0, TimeSpan.Zero)));
 
-    // Written as the JSON editor writes (2-space indent, trailing newline), so undo gives back the very bytes.
+    // A VS Code workspace mcp.json; install splices only the values, so undo gives back the very bytes.
     private const string VsCodeWorkspace = """
         {
           "inputs": [

@@ -322,7 +322,7 @@ public sealed class InstallPassEnvTests
     private static IReadOnlyList<string?> Args(string path, string server) =>
         JsonNode.Parse(File.ReadAllText(path))!["mcpServers"]![server]!["args"]!.AsArray().Select(a => (string?)a).ToList();
 
-    // Written exactly as the JSON editor writes (2-space indent, one array item per line), so undo can be byte-identical.
+    // One array item per line (as many editors write); install splices only the values, so undo is byte-identical.
     private const string JsonOriginal = """
         {
           "mcpServers": {

@@ -85,7 +85,7 @@ public static class ClientConfigEditor
             File.Copy(path, backup); // copies the file's mode too: a private config's backup stays private
             backups.Add(backup);
 
-            // The text was read without its byte order mark; put it back so a TOML file differs only in the changed values.
+            // The text was read without its byte order mark; put it back so the file differs only in the changed values.
             // A symlinked config (dotfiles) is written where it points, so the link stays a link; the mode is kept so a
             // config holding tokens does not become readable to others.
             var target = File.ResolveLinkTarget(path, returnFinalTarget: true)?.FullName ?? path;
