@@ -223,6 +223,28 @@ public sealed class InstallTests
             "dotted.command = \"npx\"",
             "");
         Assert.Equal([0xEF, 0xBB, 0xBF, .. System.Text.Encoding.UTF8.GetBytes(expected)], File.ReadAllBytes(path));
+
+        // Undo removes the args lines install added: the original bytes, but for "already" (guarded before) unwrapped.
+        Run(home, "codex", undo: true);
+        var undone = original
+            .Replace("command = \"mcpguard\"\r\nargs = [\"run\", \"--\", \"uvx\", \"z==1.0.0\"]", "command = \"uvx\"\r\nargs = [\"z==1.0.0\"]", StringComparison.Ordinal);
+        Assert.Equal([0xEF, 0xBB, 0xBF, .. System.Text.Encoding.UTF8.GetBytes(undone)], File.ReadAllBytes(path));
+    }
+
+    [Theory]
+    [InlineData("[mcp_servers]\ninline = { command = \"srv\" } # no args\n", "[mcp_servers]\ninline = { command = \"mcpguard\", args = [\"run\", \"--\", \"srv\"] } # no args\n")]
+    [InlineData("[mcp_servers.last]\ncommand = \"srv\"", "[mcp_servers.last]\ncommand = \"mcpguard\"\nargs = [\"run\", \"--\", \"srv\"]")]
+    [InlineData("[mcp_servers.t]\ncommand = \"srv\"\n\n[other]\nx = 1\n", "[mcp_servers.t]\ncommand = \"mcpguard\"\nargs = [\"run\", \"--\", \"srv\"]\n\n[other]\nx = 1\n")]
+    public void Install_Codex_ServerWithoutArgs_GetsArgs_AndUndoRestoresEveryByte(string original, string installed)
+    {
+        using var home = new TempDirectory();
+        var path = home.Write(".codex/config.toml", original);
+
+        Run(home, "codex", undo: false);
+        Assert.Equal(installed, File.ReadAllText(path));
+
+        Run(home, "codex", undo: true);
+        Assert.Equal(original, File.ReadAllText(path));
     }
 
     [Fact]

@@ -11,7 +11,8 @@ namespace McpGuard.Verify.Install;
 /// values of each <c>[mcp_servers.NAME]</c> table (and of each inline table under <c>[mcp_servers]</c>); a change is
 /// spliced into the original text at those values' spans only, so comments, key order, formatting and every other
 /// key survive byte for byte. Array changes keep the untouched items' text too: wrapping inserts items before the
-/// first one, unwrapping deletes the inserted ones, pinning replaces the one item, so undo restores the exact bytes.
+/// first one, unwrapping deletes the inserted ones, pinning replaces the one item, and the args key install adds to a
+/// server without one is removed again, so undo restores the exact bytes.
 /// </summary>
 internal sealed class TomlServerConfig : IServerConfigFile
 {
@@ -185,8 +186,32 @@ internal sealed class TomlServerConfig : IServerConfigFile
             return;
         }
 
+        if (after.Args.Count == 0 && before.Args.Count > 0 && AddedArgs(entry, commandKv, argsKv) is { } added)
+        {
+            // Undo on a server that had no args before install: the key sits exactly as AddArgs wrote it, so removing
+            // it gives back the original bytes. A hand-written args key in that very place goes too (the same launch).
+            _edits.Add(added);
+            return;
+        }
+
         var array = (ArraySyntax)argsKv.Value!;
         EditArray(array, [.. array.Items], before.Args, after.Args);
+    }
+
+    /// <summary>The removal of an args key written exactly where and as <see cref="AddArgs"/> writes one, else null.</summary>
+    private TextEdit? AddedArgs(Entry entry, KeyValueSyntax commandKv, KeyValueSyntax argsKv)
+    {
+        var from = entry.Inline ? End(commandKv.Value!) : End(commandKv);
+        var value = argsKv.Value!.Span.Offset;
+        var between = value >= from ? _text[from..value] : null;
+        var written = entry.Inline ? between == ", args = " : between == "args = ";
+        var to = entry.Inline ? End(argsKv.Value!) : End(argsKv);
+        if (written && !entry.Inline && argsKv.EndOfLineToken is null && commandKv.EndOfLineToken?.Text == "\n")
+        {
+            from--; // the file ended after the command: AddArgs wrote "\nargs = [...]" there
+        }
+
+        return written ? new TextEdit(from, to - from, "") : null;
     }
 
     private void EditArray(ArraySyntax array, IReadOnlyList<ArrayItemSyntax> items, IReadOnlyList<string> old, IReadOnlyList<string> now) =>
