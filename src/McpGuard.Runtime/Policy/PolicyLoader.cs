@@ -1,5 +1,6 @@
 using System.Text.RegularExpressions;
 using McpGuard.Core;
+using McpGuard.Core.IO;
 using YamlDotNet.Core;
 using YamlDotNet.RepresentationModel;
 
@@ -12,20 +13,11 @@ namespace McpGuard.Runtime.Policy;
 /// </summary>
 public static class PolicyLoader
 {
-    public static GuardPolicy Load(string path)
-    {
-        string text;
-        try
-        {
-            text = File.ReadAllText(path);
-        }
-        catch (Exception ex) when (ex is IOException or UnauthorizedAccessException)
-        {
-            throw new UserInputException($"cannot read policy file {path}: {ex.Message}", ex);
-        }
+    /// <summary>A policy is a few KiB of rules; 4 MiB is generous and keeps a wrong file from being read whole.</summary>
+    public const long MaxFileBytes = 4L * 1024 * 1024;
 
-        return Parse(text, path);
-    }
+    public static GuardPolicy Load(string path) =>
+        Parse(InputFile.ReadAllText(path, MaxFileBytes, "policy file"), path);
 
     public static GuardPolicy Parse(string text, string path)
     {

@@ -1,0 +1,51 @@
+using System.Diagnostics;
+using McpGuard.TestSupport;
+
+namespace McpGuard.Cli.Tests;
+
+/// <summary>
+/// Broken and hostile input files and arguments, through the real command tree: each must end in one line on stderr
+/// naming the culprit and exit 2, never a hang, a crash or a secret from the file.
+/// </summary>
+public sealed class HostileInputCliTests
+{
+    [Theory]
+    [InlineData("run", "--sandbox", "none", "--policy", "{0}", "--", "node", "-e", "1")]
+    [InlineData("run", "--sandbox", "none", "--lock", "{0}", "--", "node", "-e", "1")]
+    [InlineData("verify", "--lock", "{0}")]
+    [InlineData("analyze", "--tools", "{0}")]
+    public async Task FileOption_NamedPipeNobodyWritesTo_ExitsTwoAtOnce(params string[] template)
+    {
+        using var dir = new TempDirectory();
+        var fifo = Path.Combine(dir.Path, "input.json");
+        using (var mkfifo = Process.Start(new ProcessStartInfo("mkfifo", [fifo]) { UseShellExecute = false })!)
+        {
+            await mkfifo.WaitForExitAsync(TestContext.Current.CancellationToken);
+            Assert.Equal(0, mkfifo.ExitCode);
+        }
+
+        var args = template.Select(a => string.Format(System.Globalization.CultureInfo.InvariantCulture, a, fifo)).ToArray();
+        // Before the fix the open(2) blocked forever (and SIGTERM could not end the process); bound it here.
+        var run = Task.Run(() => CliHarness.RunAsync(args, env: null, workingDirectory: dir.Path), TestContext.Current.CancellationToken);
+        Assert.Same(run, await Task.WhenAny(run, Task.Delay(TimeSpan.FromSeconds(60), TestContext.Current.CancellationToken)));
+        var r = await run;
+        Assert.Equal(2, r.ExitCode);
+        var line = Assert.Single(r.Error.Trim().Split('\n'), l => !l.Contains("WARNING", StringComparison.Ordinal));
+        Assert.Contains($"{fifo}: cannot read it (not a regular file", line);
+    }
+
+    [Fact]
+    public async Task Verify_LockFileOf200MiB_RefusedBySizeNotReadWhole()
+    {
+        using var dir = new TempDirectory();
+        var path = Path.Combine(dir.Path, "mcpguard.lock.json");
+        using (var f = File.Create(path))
+        {
+            f.SetLength(200L * 1024 * 1024); // sparse; before the fix the CLI read it all (~1 GB resident) to report "not valid JSON"
+        }
+
+        var r = await CliHarness.RunAsync("verify", "--lock", path);
+        Assert.Equal(2, r.ExitCode);
+        Assert.Equal($"mcpguard: lock file {path}: larger than 64 MiB, refusing to read it", r.Error.Trim());
+    }
+}
