@@ -48,4 +48,14 @@ public sealed class HostileInputCliTests
         Assert.Equal(2, r.ExitCode);
         Assert.Equal($"mcpguard: lock file {path}: larger than 64 MiB, refusing to read it", r.Error.Trim());
     }
+
+    [Fact]
+    public async Task Run_PolicyNestedHundredThousandDeep_ExitsTwoInsteadOfStackOverflow()
+    {
+        using var dir = new TempDirectory();
+        var path = dir.Write("policy.json", new string('[', 100_000) + new string(']', 100_000));
+        var r = await CliHarness.RunAsync("run", "--sandbox", "none", "--policy", path, "--", "node", "-e", "1");
+        Assert.Equal(2, r.ExitCode);
+        Assert.Equal($"mcpguard: policy file {path}:1: nested deeper than 64 levels", r.Error.Trim());
+    }
 }
