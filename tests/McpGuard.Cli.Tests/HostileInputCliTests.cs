@@ -9,6 +9,8 @@ namespace McpGuard.Cli.Tests;
 /// </summary>
 public sealed class HostileInputCliTests
 {
+    private const string Secret = "pm-7f3c9a1e-55aa-4b2d-9e0f-c0ffee123456";
+
     [Theory]
     [InlineData("run", "--sandbox", "none", "--policy", "{0}", "--", "node", "-e", "1")]
     [InlineData("run", "--sandbox", "none", "--lock", "{0}", "--", "node", "-e", "1")]
@@ -57,5 +59,38 @@ public sealed class HostileInputCliTests
         var r = await CliHarness.RunAsync("run", "--sandbox", "none", "--policy", path, "--", "node", "-e", "1");
         Assert.Equal(2, r.ExitCode);
         Assert.Equal($"mcpguard: policy file {path}:1: nested deeper than 64 levels", r.Error.Trim());
+    }
+    [Fact]
+    public async Task MailAudit_ExpectedFileThatIsADotenv_DoesNotPrintTheSecret()
+    {
+        using var dir = new TempDirectory();
+        var input = dir.Write("ses.json", "[]");
+        var expected = dir.Write(".env", $"POSTMARK_SERVER_TOKEN={Secret}\n");
+        var r = await CliHarness.RunAsync("mail-audit", "--input", input, "--input-format", "ses", "--expected", expected);
+        Assert.Equal(2, r.ExitCode);
+        Assert.Contains($"--expected {expected}:1: not an email address", r.Error);
+        Assert.DoesNotContain(Secret, r.Error + r.Out);
+        Assert.DoesNotContain("POSTMARK_SERVER_TOKEN", r.Error + r.Out);
+    }
+
+    [Fact]
+    public async Task MailAudit_CsvInputThatIsADotenv_DoesNotPrintTheSecretFromItsFirstLine()
+    {
+        using var dir = new TempDirectory();
+        var input = dir.Write(".env", $"POSTMARK_SERVER_TOKEN={Secret}\nOTHER=1\n");
+        var r = await CliHarness.RunAsync("mail-audit", "--input", input, "--input-format", "csv");
+        Assert.Equal(2, r.ExitCode);
+        Assert.Contains("no recipient column recognised", r.Error);
+        Assert.DoesNotContain(Secret, r.Error + r.Out);
+    }
+
+    [Fact]
+    public async Task MailAudit_CsvWithOtherColumns_StillNamesThem()
+    {
+        using var dir = new TempDirectory();
+        var input = dir.Write("export.csv", "Subject,Sent At\nhello,2025-09-15\n");
+        var r = await CliHarness.RunAsync("mail-audit", "--input", input, "--input-format", "csv");
+        Assert.Equal(2, r.ExitCode);
+        Assert.Contains("(Subject, Sent At)", r.Error);
     }
 }

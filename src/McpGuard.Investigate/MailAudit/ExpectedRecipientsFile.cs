@@ -21,7 +21,7 @@ public static class ExpectedRecipientsFile
             var text = (hash >= 0 ? line[..hash] : line).Trim();
             if (text.Length > 0)
             {
-                result.Add(MailAddresses.Normalize(text) ?? throw new UserInputException($"--expected {path}:{i + 1}: '{text}' is not an email address."));
+                result.Add(MailAddresses.Normalize(text) ?? throw new UserInputException($"--expected {path}:{i + 1}: not an email address (the line is not shown: a wrong file could hold a secret)."));
             }
         }
 
