@@ -60,6 +60,7 @@ public sealed class HostileInputCliTests
         Assert.Equal(2, r.ExitCode);
         Assert.Equal($"mcpguard: policy file {path}:1: nested deeper than 64 levels", r.Error.Trim());
     }
+
     [Fact]
     public async Task MailAudit_ExpectedFileThatIsADotenv_DoesNotPrintTheSecret()
     {
@@ -92,5 +93,17 @@ public sealed class HostileInputCliTests
         var r = await CliHarness.RunAsync("mail-audit", "--input", input, "--input-format", "csv");
         Assert.Equal(2, r.ExitCode);
         Assert.Contains("(Subject, Sent At)", r.Error);
+    }
+
+    [Theory]
+    [InlineData("scan", "--format", "xml")]
+    [InlineData("scan", "--fail-on", "bogus")]
+    [InlineData("run", "--sandbox", "bogus", "--", "node")]
+    public async Task UnknownEnumValue_IsOneLineOnStderr(params string[] args)
+    {
+        var r = await CliHarness.RunAsync(args);
+        Assert.Equal(2, r.ExitCode);
+        Assert.Single(r.Error.Trim().Split('\n'));
+        Assert.Contains("Must be one of:", r.Error);
     }
 }
