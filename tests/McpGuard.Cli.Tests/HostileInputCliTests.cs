@@ -16,24 +16,59 @@ public sealed class HostileInputCliTests
     [InlineData("run", "--sandbox", "none", "--lock", "{0}", "--", "node", "-e", "1")]
     [InlineData("verify", "--lock", "{0}")]
     [InlineData("analyze", "--tools", "{0}")]
+    [InlineData("analyze", "{0}")]
+    [InlineData("mail-audit", "--input", "{0}")]
+    [InlineData("mail-audit", "--input", "{0}", "--input-format", "ses")]
+    [InlineData("audit", "show", "--audit", "{0}")]
+    [InlineData("audit", "verify", "--audit", "{0}")]
+    [InlineData("audit", "export", "--audit", "{0}")]
+    [InlineData("run", "--sandbox", "none", "--audit", "{0}", "--", "node", "-e", "1")]
     public async Task FileOption_NamedPipeNobodyWritesTo_ExitsTwoAtOnce(params string[] template)
     {
         using var dir = new TempDirectory();
-        var fifo = Path.Combine(dir.Path, "input.json");
-        using (var mkfifo = Process.Start(new ProcessStartInfo("mkfifo", [fifo]) { UseShellExecute = false })!)
-        {
-            await mkfifo.WaitForExitAsync(TestContext.Current.CancellationToken);
-            Assert.Equal(0, mkfifo.ExitCode);
-        }
-
-        var args = template.Select(a => string.Format(System.Globalization.CultureInfo.InvariantCulture, a, fifo)).ToArray();
-        // Before the fix the open(2) blocked forever (and SIGTERM could not end the process); bound it here.
-        var run = Task.Run(() => CliHarness.RunAsync(args, env: null, workingDirectory: dir.Path), TestContext.Current.CancellationToken);
-        Assert.Same(run, await Task.WhenAny(run, Task.Delay(TimeSpan.FromSeconds(60), TestContext.Current.CancellationToken)));
-        var r = await run;
+        var fifo = MakeFifo(dir.Path, "input.json");
+        var r = await RunBoundedAsync(dir.Path, [.. template.Select(a => a.Replace("{0}", fifo, StringComparison.Ordinal))]);
         Assert.Equal(2, r.ExitCode);
         var line = Assert.Single(r.Error.Trim().Split('\n'), l => !l.Contains("WARNING", StringComparison.Ordinal));
         Assert.Contains($"{fifo}: cannot read it (not a regular file", line);
+    }
+
+    [Fact]
+    public async Task Scan_ConfigThatIsANamedPipe_IsReportedAndTheScanFinishes()
+    {
+        using var dir = new TempDirectory();
+        var fifo = MakeFifo(dir.Path, "mcp.json");
+        var r = await RunBoundedAsync(dir.Path, ["scan", "--home", dir.Path, "--config", fifo]);
+        Assert.Equal(0, r.ExitCode);
+        Assert.Contains($"{fifo}: cannot read it (not a regular file but a pipe, socket or device), so its servers were not checked", (r.Out + r.Error).ReplaceLineEndings(" "));
+    }
+
+    [Fact]
+    public async Task IntelImport_FolderWithANamedPipe_SkipsItWithAWarning()
+    {
+        using var dir = new TempDirectory();
+        var osv = Directory.CreateDirectory(Path.Combine(dir.Path, "osv")).FullName;
+        var fifo = MakeFifo(osv, "MAL-1.json");
+        var r = await RunBoundedAsync(dir.Path, ["intel", "import", osv], env: name => name == "MCPGUARD_HOME" ? Path.Combine(dir.Path, "home") : null);
+        Assert.Equal(0, r.ExitCode);
+        Assert.Contains($"{fifo}: cannot read it (not a regular file", r.Error);
+    }
+
+    /// <summary>Before the fixes the open(2) of a FIFO blocked forever (and SIGTERM could not end the process): bound it.</summary>
+    private static async Task<CliHarness.Result> RunBoundedAsync(string workingDirectory, string[] args, Func<string, string?>? env = null)
+    {
+        var run = Task.Run(() => CliHarness.RunAsync(args, env, workingDirectory), TestContext.Current.CancellationToken);
+        Assert.Same(run, await Task.WhenAny(run, Task.Delay(TimeSpan.FromSeconds(60), TestContext.Current.CancellationToken)));
+        return await run;
+    }
+
+    private static string MakeFifo(string folder, string name)
+    {
+        var path = Path.Combine(folder, name);
+        using var mkfifo = Process.Start(new ProcessStartInfo("mkfifo", [path]) { UseShellExecute = false })!;
+        mkfifo.WaitForExit();
+        Assert.Equal(0, mkfifo.ExitCode);
+        return path;
     }
 
     [Fact]
