@@ -54,6 +54,18 @@ public sealed class HostileInputCliTests
         Assert.Contains($"{fifo}: cannot read it (not a regular file", r.Error);
     }
 
+    [Fact]
+    public async Task Scan_OutputOntoAFolder_ExitsTwoAndLeavesNoTempFileBehind()
+    {
+        using var dir = new TempDirectory();
+        var home = Directory.CreateDirectory(Path.Combine(dir.Path, "home")).FullName;
+        var target = Directory.CreateDirectory(Path.Combine(dir.Path, "out")).FullName;
+        var r = await CliHarness.RunAsync("scan", "--home", home, "--output", target);
+        Assert.Equal(2, r.ExitCode);
+        Assert.Contains($"cannot write --output {target}:", r.Error);
+        Assert.Empty(Directory.GetFiles(dir.Path)); // before the fix: .out.<pid>.tmp with the whole report
+    }
+
     /// <summary>Before the fixes the open(2) of a FIFO blocked forever (and SIGTERM could not end the process): bound it.</summary>
     private static async Task<CliHarness.Result> RunBoundedAsync(string workingDirectory, string[] args, Func<string, string?>? env = null)
     {
