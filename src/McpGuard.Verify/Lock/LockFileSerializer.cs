@@ -123,6 +123,16 @@ public static class LockFileSerializer
         return root.ToJsonString(new JsonSerializerOptions { WriteIndented = true }) + "\n";
     }
 
-    public static void Save(LockFile lockFile, string path) =>
-        AtomicFile.WriteAllText(path, Serialize(lockFile));
+    public static void Save(LockFile lockFile, string path)
+    {
+        try
+        {
+            AtomicFile.WriteAllText(path, Serialize(lockFile));
+        }
+        catch (Exception ex) when (ex is IOException or UnauthorizedAccessException)
+        {
+            // --lock naming a folder, or a path under a file: one line, not an unhandled exception (exit 134).
+            throw new UserInputException($"cannot write lock file {path}: {ex.Message}", ex);
+        }
+    }
 }
