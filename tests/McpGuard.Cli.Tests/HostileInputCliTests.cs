@@ -66,6 +66,31 @@ public sealed class HostileInputCliTests
         Assert.Empty(Directory.GetFiles(dir.Path)); // before the fix: .out.<pid>.tmp with the whole report
     }
 
+    [Fact]
+    public async Task Install_ClientConfigThatIsANamedPipe_ExitsTwoNamingIt()
+    {
+        using var dir = new TempDirectory();
+        var fifo = MakeFifo(Directory.CreateDirectory(Path.Combine(dir.Path, ".cursor")).FullName, "mcp.json");
+        var r = await RunBoundedAsync(dir.Path, ["install", "--client", "cursor", "--home", dir.Path]);
+        Assert.Equal(2, r.ExitCode);
+        Assert.Contains($"{fifo}: cannot read it (not a regular file but a pipe, socket or device), left unchanged", r.Out + r.Error);
+    }
+
+    [Fact]
+    public async Task Install_ClientConfigOf200MiB_IsRefusedBySize()
+    {
+        using var dir = new TempDirectory();
+        var path = Path.Combine(Directory.CreateDirectory(Path.Combine(dir.Path, ".cursor")).FullName, "mcp.json");
+        using (var f = File.Create(path))
+        {
+            f.SetLength(200L * 1024 * 1024); // sparse; before the fix install read it whole (~1 GB resident)
+        }
+
+        var r = await CliHarness.RunAsync("install", "--client", "cursor", "--home", dir.Path);
+        Assert.Equal(2, r.ExitCode);
+        Assert.Contains($"{path}: larger than 64 MiB, refusing to read it, left unchanged", r.Out + r.Error);
+    }
+
     /// <summary>Before the fixes the open(2) of a FIFO blocked forever (and SIGTERM could not end the process): bound it.</summary>
     private static async Task<CliHarness.Result> RunBoundedAsync(string workingDirectory, string[] args, Func<string, string?>? env = null)
     {
