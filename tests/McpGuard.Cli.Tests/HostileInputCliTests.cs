@@ -91,6 +91,32 @@ public sealed class HostileInputCliTests
         Assert.Contains($"{path}: larger than 64 MiB, refusing to read it, left unchanged", r.Out + r.Error);
     }
 
+    [Fact]
+    public async Task Analyze_PackageFolderHoldingANamedPipe_ReportsItAsARejectedEntryAndFinishes()
+    {
+        using var dir = new TempDirectory();
+        dir.Write("pkg/package.json", """{"name":"p","version":"1.0.0","main":"index.js"}""");
+        MakeFifo(Path.Combine(dir.Path, "pkg"), "index.js");
+        var r = await RunBoundedAsync(dir.Path, ["analyze", Path.Combine(dir.Path, "pkg"), "--format", "json"]);
+        Assert.Equal(1, r.ExitCode);
+        Assert.Contains("MCPG200", r.Out);
+        Assert.Contains("index.js", r.Out);
+        Assert.Contains("was not read: cannot read it (not a regular file", r.Out);
+    }
+
+    [Fact]
+    public async Task ScanInstalled_PackageJsonThatIsANamedPipe_IsAWarningAndTheInventoryFinishes()
+    {
+        using var dir = new TempDirectory();
+        var home = Directory.CreateDirectory(Path.Combine(dir.Path, "home")).FullName;
+        var fifo = MakeFifo(Directory.CreateDirectory(Path.Combine(dir.Path, "project", "node_modules", "evil")).FullName, "package.json");
+        var r = await RunBoundedAsync(dir.Path, ["scan", "--installed", "--path", Path.Combine(dir.Path, "project")],
+            env: name => name switch { "HOME" => home, "MCPGUARD_HOME" => Path.Combine(dir.Path, "data"), _ => null });
+        Assert.Equal(0, r.ExitCode);
+        Assert.Contains("cannot read it (not a regular file but a pipe, socket or device)", (r.Out + r.Error).ReplaceLineEndings(" "));
+        Assert.Contains(fifo, (r.Out + r.Error).ReplaceLineEndings(""));
+    }
+
     /// <summary>Before the fixes the open(2) of a FIFO blocked forever (and SIGTERM could not end the process): bound it.</summary>
     private static async Task<CliHarness.Result> RunBoundedAsync(string workingDirectory, string[] args, Func<string, string?>? env = null)
     {
