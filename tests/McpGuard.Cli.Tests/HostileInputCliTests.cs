@@ -1,4 +1,3 @@
-using System.Diagnostics;
 using McpGuard.TestSupport;
 
 namespace McpGuard.Cli.Tests;
@@ -26,7 +25,7 @@ public sealed class HostileInputCliTests
     public async Task FileOption_NamedPipeNobodyWritesTo_ExitsTwoAtOnce(params string[] template)
     {
         using var dir = new TempDirectory();
-        var fifo = MakeFifo(dir.Path, "input.json");
+        var fifo = dir.Fifo("input.json");
         var r = await RunBoundedAsync(dir.Path, [.. template.Select(a => a.Replace("{0}", fifo, StringComparison.Ordinal))]);
         Assert.Equal(2, r.ExitCode);
         var line = Assert.Single(r.Error.Trim().Split('\n'), l => !l.Contains("WARNING", StringComparison.Ordinal));
@@ -37,7 +36,7 @@ public sealed class HostileInputCliTests
     public async Task Scan_ConfigThatIsANamedPipe_IsReportedAndTheScanFinishes()
     {
         using var dir = new TempDirectory();
-        var fifo = MakeFifo(dir.Path, "mcp.json");
+        var fifo = dir.Fifo("mcp.json");
         var r = await RunBoundedAsync(dir.Path, ["scan", "--home", dir.Path, "--config", fifo]);
         Assert.Equal(0, r.ExitCode);
         Assert.Contains($"{fifo}: cannot read it (not a regular file but a pipe, socket or device), so its servers were not checked", (r.Out + r.Error).ReplaceLineEndings(" "));
@@ -47,8 +46,8 @@ public sealed class HostileInputCliTests
     public async Task IntelImport_FolderWithANamedPipe_SkipsItWithAWarning()
     {
         using var dir = new TempDirectory();
-        var osv = Directory.CreateDirectory(Path.Combine(dir.Path, "osv")).FullName;
-        var fifo = MakeFifo(osv, "MAL-1.json");
+        var fifo = dir.Fifo("osv/MAL-1.json");
+        var osv = Path.GetDirectoryName(fifo)!;
         var r = await RunBoundedAsync(dir.Path, ["intel", "import", osv], env: name => name == "MCPGUARD_HOME" ? Path.Combine(dir.Path, "home") : null);
         Assert.Equal(0, r.ExitCode);
         Assert.Contains($"{fifo}: cannot read it (not a regular file", r.Error);
@@ -70,7 +69,7 @@ public sealed class HostileInputCliTests
     public async Task Install_ClientConfigThatIsANamedPipe_ExitsTwoNamingIt()
     {
         using var dir = new TempDirectory();
-        var fifo = MakeFifo(Directory.CreateDirectory(Path.Combine(dir.Path, ".cursor")).FullName, "mcp.json");
+        var fifo = dir.Fifo(".cursor/mcp.json");
         var r = await RunBoundedAsync(dir.Path, ["install", "--client", "cursor", "--home", dir.Path]);
         Assert.Equal(2, r.ExitCode);
         Assert.Contains($"{fifo}: cannot read it (not a regular file but a pipe, socket or device), left unchanged", r.Out + r.Error);
@@ -96,7 +95,7 @@ public sealed class HostileInputCliTests
     {
         using var dir = new TempDirectory();
         dir.Write("pkg/package.json", """{"name":"p","version":"1.0.0","main":"index.js"}""");
-        MakeFifo(Path.Combine(dir.Path, "pkg"), "index.js");
+        dir.Fifo("pkg/index.js");
         var r = await RunBoundedAsync(dir.Path, ["analyze", Path.Combine(dir.Path, "pkg"), "--format", "json"]);
         Assert.Equal(1, r.ExitCode);
         Assert.Contains("MCPG200", r.Out);
@@ -109,7 +108,7 @@ public sealed class HostileInputCliTests
     {
         using var dir = new TempDirectory();
         var home = Directory.CreateDirectory(Path.Combine(dir.Path, "home")).FullName;
-        var fifo = MakeFifo(Directory.CreateDirectory(Path.Combine(dir.Path, "project", "node_modules", "evil")).FullName, "package.json");
+        var fifo = dir.Fifo("project/node_modules/evil/package.json");
         var r = await RunBoundedAsync(dir.Path, ["scan", "--installed", "--path", Path.Combine(dir.Path, "project")],
             env: name => name switch { "HOME" => home, "MCPGUARD_HOME" => Path.Combine(dir.Path, "data"), _ => null });
         Assert.Equal(0, r.ExitCode);
@@ -123,15 +122,6 @@ public sealed class HostileInputCliTests
         var run = Task.Run(() => CliHarness.RunAsync(args, env, workingDirectory), TestContext.Current.CancellationToken);
         Assert.Same(run, await Task.WhenAny(run, Task.Delay(TimeSpan.FromSeconds(60), TestContext.Current.CancellationToken)));
         return await run;
-    }
-
-    private static string MakeFifo(string folder, string name)
-    {
-        var path = Path.Combine(folder, name);
-        using var mkfifo = Process.Start(new ProcessStartInfo("mkfifo", [path]) { UseShellExecute = false })!;
-        mkfifo.WaitForExit();
-        Assert.Equal(0, mkfifo.ExitCode);
-        return path;
     }
 
     [Fact]

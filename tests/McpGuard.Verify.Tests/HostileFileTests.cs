@@ -1,4 +1,3 @@
-using System.Diagnostics;
 using McpGuard.TestSupport;
 using McpGuard.Verify.Resolution;
 
@@ -10,12 +9,7 @@ public sealed class HostileFileTests
     public async Task ReadPackageJson_NamedPipe_IsUnknownVersionAtOnce()
     {
         using var dir = new TempDirectory();
-        var path = Path.Combine(dir.Path, "package.json");
-        using (var mkfifo = Process.Start(new ProcessStartInfo("mkfifo", [path]) { UseShellExecute = false })!)
-        {
-            await mkfifo.WaitForExitAsync(TestContext.Current.CancellationToken);
-            Assert.Equal(0, mkfifo.ExitCode);
-        }
+        var path = dir.Fifo("package.json");
 
         // Before: File.OpenRead blocked until a writer appeared, so one planted FIFO in node_modules stopped a scan.
         var read = Task.Run(() => NpmInstallLocator.ReadPackageJson(path), TestContext.Current.CancellationToken);

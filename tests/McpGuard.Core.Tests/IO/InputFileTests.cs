@@ -1,4 +1,3 @@
-using System.Diagnostics;
 using McpGuard.Core;
 using McpGuard.Core.IO;
 using McpGuard.TestSupport;
@@ -11,7 +10,7 @@ public sealed class InputFileTests
     public async Task ReadAllBytes_NamedPipeWithoutWriter_RefusesAtOnceInsteadOfBlocking()
     {
         using var dir = new TempDirectory();
-        var fifo = MakeFifo(dir.Path);
+        var fifo = dir.Fifo("fifo");
 
         // A plain open(2) of a FIFO blocks until a writer appears; run it off the test thread so a regression fails
         // the test on the timeout instead of hanging the run.
@@ -70,14 +69,5 @@ public sealed class InputFileTests
         var path = Path.Combine(dir.Path, "bom.json");
         File.WriteAllBytes(path, [0xEF, 0xBB, 0xBF, (byte)'{', (byte)'}']);
         Assert.Equal("{}", InputFile.ReadAllText(path, 1024, "--config"));
-    }
-
-    private static string MakeFifo(string folder)
-    {
-        var path = Path.Combine(folder, "fifo");
-        using var mkfifo = Process.Start(new ProcessStartInfo("mkfifo", [path]) { UseShellExecute = false })!;
-        mkfifo.WaitForExit();
-        Assert.Equal(0, mkfifo.ExitCode);
-        return path;
     }
 }

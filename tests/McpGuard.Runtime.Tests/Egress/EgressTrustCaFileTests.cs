@@ -1,4 +1,3 @@
-using System.Diagnostics;
 using McpGuard.Core;
 using McpGuard.Runtime.Calls;
 using McpGuard.Runtime.Egress;
@@ -25,12 +24,7 @@ public sealed class EgressTrustCaFileTests
     public async Task Start_TrustCaFileThatIsANamedPipe_IsAnInputErrorAtOnce()
     {
         using var temp = new TempDirectory("mcpguard-egress");
-        var fifo = Path.Combine(temp.Path, "ca.pem");
-        using (var mkfifo = Process.Start(new ProcessStartInfo("mkfifo", [fifo]) { UseShellExecute = false })!)
-        {
-            await mkfifo.WaitForExitAsync(TestContext.Current.CancellationToken);
-            Assert.Equal(0, mkfifo.ExitCode);
-        }
+        var fifo = temp.Fifo("ca.pem");
 
         // Before: the read blocked until a writer appeared.
         var start = Task.Run(() => Start(temp.Path, fifo), TestContext.Current.CancellationToken);
