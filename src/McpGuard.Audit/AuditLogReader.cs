@@ -29,6 +29,12 @@ public sealed class AuditLogReader : IDisposable
     public static AuditLogReader Open(string path)
     {
         var full = System.IO.Path.GetFullPath(path);
+        if (File.Exists(full))
+        {
+            // Before the journal import opens it for writing: a named pipe there would block SQLite's open forever.
+            Core.IO.InputFile.EnsureRegularFile(full, "audit database");
+        }
+
         var problems = File.Exists(full) ? Journal.AuditJournalRecovery.ImportPending(full) : [];
         return new AuditLogReader(full, AuditSchema.OpenForReading(full), problems);
     }

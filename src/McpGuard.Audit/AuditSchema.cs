@@ -60,7 +60,12 @@ internal static class AuditSchema
             Core.DataDirectory.CreatePrivate(dir);
         }
 
-        if (!File.Exists(full) && !OperatingSystem.IsWindows())
+        if (File.Exists(full))
+        {
+            // SQLite's open(2) of a named pipe blocks until a writer appears: refuse anything but a regular file first.
+            Core.IO.InputFile.EnsureRegularFile(full, "audit database");
+        }
+        else if (!OperatingSystem.IsWindows())
         {
             // SQLite gives the -wal and -shm files the database file's mode, so creating it 0600 keeps all three private.
             try
@@ -178,6 +183,9 @@ internal static class AuditSchema
         {
             throw new Core.UserInputException($"audit database {full} does not exist.");
         }
+
+        // SQLite's open(2) of a named pipe blocks until a writer appears: refuse anything but a regular file first.
+        Core.IO.InputFile.EnsureRegularFile(full, "audit database");
 
         var connection = new SqliteConnection(new SqliteConnectionStringBuilder
         {

@@ -27,7 +27,7 @@ internal static class CliApp
         if (parse.Errors.Count > 0)
         {
             // One line naming the bad argument, then exit 2; full help stays one `--help` away.
-            var messages = string.Join("; ", parse.Errors.Select(e => HideValues(e.Message, args)).Distinct(StringComparer.Ordinal));
+            var messages = string.Join("; ", parse.Errors.Select(e => OneLine(HideValues(e.Message, args))).Distinct(StringComparer.Ordinal));
             context.Error.WriteLine($"mcpguard: {messages} (see 'mcpguard {CommandPath(parse)} --help')".Replace("  ", " ", StringComparison.Ordinal));
             return ExitCodes.UsageError;
         }
@@ -73,6 +73,13 @@ internal static class CliApp
 
         return message;
     }
+
+    /// <summary>
+    /// System.CommandLine lists an enum option's values one per line ("Must be one of:\n\t'table'\n\t'json'"); the
+    /// contract is one line on stderr, so line breaks and tabs become single spaces.
+    /// </summary>
+    internal static string OneLine(string message) =>
+        string.Join(' ', message.Split(['\r', '\n', '\t'], StringSplitOptions.RemoveEmptyEntries | StringSplitOptions.TrimEntries));
 
     private static string CommandPath(ParseResult parse)
     {

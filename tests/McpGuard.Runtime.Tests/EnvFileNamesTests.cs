@@ -101,7 +101,7 @@ public sealed class EnvFileNamesTests
         var bigError = Assert.Throws<UserInputException>(() => EnvFileNames.Read(big, dir.Path));
 
         Assert.StartsWith($"--pass-env-file {folder}: cannot read it (", folderError.Message, StringComparison.Ordinal);
-        Assert.Equal($"--pass-env-file {big}: larger than 1024 KiB, not a dotenv file", bigError.Message);
+        Assert.Equal($"--pass-env-file {big}: larger than 1 MiB, refusing to read it", bigError.Message);
         Assert.DoesNotContain("SECRET_VALUE_PART", bigError.Message, StringComparison.Ordinal);
     }
 }

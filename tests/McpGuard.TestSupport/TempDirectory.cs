@@ -20,6 +20,25 @@ public sealed class TempDirectory : IDisposable
         return full;
     }
 
+    /// <summary>
+    /// Makes a named pipe (mkfifo) relative to this directory and returns its full path: a hostile input that blocks a
+    /// plain open(2) until some writer appears.
+    /// </summary>
+    public string Fifo(string relativePath)
+    {
+        var full = System.IO.Path.Combine(Path, relativePath);
+        Directory.CreateDirectory(System.IO.Path.GetDirectoryName(full)!);
+        using var mkfifo = System.Diagnostics.Process.Start(new System.Diagnostics.ProcessStartInfo("mkfifo", [full]) { UseShellExecute = false })
+            ?? throw new InvalidOperationException("mkfifo did not start");
+        mkfifo.WaitForExit();
+        if (mkfifo.ExitCode != 0)
+        {
+            throw new InvalidOperationException($"mkfifo {full} failed with exit code {mkfifo.ExitCode}");
+        }
+
+        return full;
+    }
+
     public void Dispose()
     {
         try

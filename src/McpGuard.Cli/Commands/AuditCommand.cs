@@ -5,6 +5,7 @@ using System.Text.Json;
 using System.Text.Json.Nodes;
 using McpGuard.Audit;
 using McpGuard.Core;
+using McpGuard.Core.IO;
 using McpGuard.Core.Reports;
 using Spectre.Console;
 
@@ -86,7 +87,7 @@ internal static class AuditCommand
 
     private static AuditVerification VerifyExport(string path)
     {
-        using var text = new StreamReader(path, Encoding.UTF8);
+        using var text = new StreamReader(InputFile.OpenRead(path, "audit log"), Encoding.UTF8);
         return AuditChainVerifier.Verify(AuditJsonl.Read(text, path), head: null, headKnown: false);
     }
 
@@ -98,7 +99,7 @@ internal static class AuditCommand
             throw new UserInputException($"audit log {path} does not exist.");
         }
 
-        using var stream = File.OpenRead(path);
+        using var stream = InputFile.OpenRead(path, "audit log");
         int b;
         while ((b = stream.ReadByte()) is ' ' or '\n' or '\r' or '\t')
         {

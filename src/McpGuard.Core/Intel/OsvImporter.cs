@@ -34,7 +34,8 @@ public static class OsvImporter
             files++;
             try
             {
-                using var stream = File.OpenRead(path);
+                // InputFile: a named pipe named *.json in the folder is reported like an unreadable file, not waited on.
+                using var stream = IO.InputFile.TryOpenRead(path, out var opened, out var problem) ? opened : throw new IOException(problem);
                 using var doc = JsonDocument.Parse(stream, s_json);
                 switch (Read(doc.RootElement, Path.GetFileNameWithoutExtension(path), data.Advisories))
                 {

@@ -93,23 +93,44 @@ public static class AtomicFile
         var dir = Path.GetDirectoryName(full) ?? ".";
         Directory.CreateDirectory(dir);
         var tmp = Path.Combine(dir, $".{Path.GetFileName(full)}.{Environment.ProcessId}.tmp");
-        if (unixMode is { } mode && !OperatingSystem.IsWindows())
+        try
         {
-            // UnixCreateMode applies only to a new file (and under the umask): no stale temp file, and the exact mode after.
-            File.Delete(tmp);
-            using (var stream = new FileStream(tmp, new FileStreamOptions { Mode = FileMode.CreateNew, Access = FileAccess.Write, UnixCreateMode = mode }))
-            using (var writer = new StreamWriter(stream))
+            if (unixMode is { } mode && !OperatingSystem.IsWindows())
             {
-                writer.Write(contents);
+                // UnixCreateMode applies only to a new file (and under the umask): no stale temp file, and the exact mode after.
+                File.Delete(tmp);
+                using (var stream = new FileStream(tmp, new FileStreamOptions { Mode = FileMode.CreateNew, Access = FileAccess.Write, UnixCreateMode = mode }))
+                using (var writer = new StreamWriter(stream))
+                {
+                    writer.Write(contents);
+                }
+
+                File.SetUnixFileMode(tmp, mode);
+            }
+            else
+            {
+                File.WriteAllText(tmp, contents);
             }
 
-            File.SetUnixFileMode(tmp, mode);
+            File.Move(tmp, full, overwrite: true);
         }
-        else
+        catch
         {
-            File.WriteAllText(tmp, contents);
+            // No half-written temp file left beside the target (e.g. --output naming a folder, a full disk).
+            DeleteQuietly(tmp);
+            throw;
         }
+    }
 
-        File.Move(tmp, full, overwrite: true);
+    private static void DeleteQuietly(string path)
+    {
+        try
+        {
+            File.Delete(path);
+        }
+        catch (Exception ex) when (ex is IOException or UnauthorizedAccessException)
+        {
+            // The write's own error is the one to report; a temp file that cannot be removed either changes nothing.
+        }
     }
 }

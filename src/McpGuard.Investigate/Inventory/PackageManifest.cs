@@ -1,5 +1,6 @@
 using System.Text;
 using System.Text.Json;
+using McpGuard.Core.IO;
 
 namespace McpGuard.Investigate.Inventory;
 
@@ -8,20 +9,10 @@ internal static class PackageManifest
 {
     public static (string? Name, string? Version, string? Error) Read(string path, long maxBytes)
     {
-        byte[] bytes;
-        try
+        // InputFile: a named pipe named package.json (a hostile node_modules) is reported, not waited on forever.
+        if (!InputFile.TryReadAllBytes(path, maxBytes, out var bytes, out var problem))
         {
-            var length = new FileInfo(path).Length;
-            if (length > maxBytes)
-            {
-                return (null, null, $"larger than {maxBytes} bytes");
-            }
-
-            bytes = File.ReadAllBytes(path);
-        }
-        catch (Exception ex) when (ex is IOException or UnauthorizedAccessException)
-        {
-            return (null, null, ex.Message);
+            return (null, null, problem);
         }
 
         try

@@ -15,7 +15,7 @@ internal sealed record MailSourceProbe(string Path, bool IsDirectory, string Ext
 
         var buffer = new byte[HeadBytes];
         int read;
-        using (var stream = File.OpenRead(path))
+        using (var stream = InputFiles.OpenSequential(path))
         {
             read = stream.ReadAtLeast(buffer, buffer.Length, throwOnEndOfStream: false);
         }

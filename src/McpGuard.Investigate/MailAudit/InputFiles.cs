@@ -1,4 +1,4 @@
-using McpGuard.Core;
+using McpGuard.Core.IO;
 
 namespace McpGuard.Investigate.MailAudit;
 
@@ -8,15 +8,6 @@ internal static class InputFiles
     /// <summary>64 KB: large sequential reads without holding more than a sliver of a big log.</summary>
     private const int BufferSize = 1 << 16;
 
-    public static FileStream OpenSequential(string path)
-    {
-        try
-        {
-            return new FileStream(path, FileMode.Open, FileAccess.Read, FileShare.Read, BufferSize, FileOptions.SequentialScan);
-        }
-        catch (Exception ex) when (ex is IOException or UnauthorizedAccessException)
-        {
-            throw new UserInputException($"cannot read --input {path}: {ex.Message}", ex);
-        }
-    }
+    /// <summary>Through <see cref="InputFile"/>: a named pipe given as --input is refused instead of waited on forever.</summary>
+    public static FileStream OpenSequential(string path) => InputFile.OpenRead(path, "--input", BufferSize);
 }

@@ -3,6 +3,7 @@ using System.Text.Json;
 using System.Text.Json.Serialization;
 using System.Text.Json.Serialization.Metadata;
 using McpGuard.Core;
+using McpGuard.Core.IO;
 
 namespace McpGuard.Investigate.MailAudit;
 
@@ -148,15 +149,7 @@ internal static class JsonRecordReader
     /// <summary>One or more concatenated top-level documents; each is bounded with a reader pass, then parsed strictly.</summary>
     private static IEnumerable<JsonRecord> ReadDocuments(string path, MailReadContext context, IReadOnlyList<string> containers, CancellationToken cancellationToken)
     {
-        byte[] bytes;
-        try
-        {
-            bytes = File.ReadAllBytes(path);
-        }
-        catch (Exception ex) when (ex is IOException or UnauthorizedAccessException)
-        {
-            throw new UserInputException($"cannot read --input {path}: {ex.Message}", ex);
-        }
+        var bytes = InputFile.ReadAllBytes(path, MaxInMemoryDocumentBytes, "--input");
 
         var memory = bytes.AsMemory();
         if (memory.Span.StartsWith(System.Text.Encoding.UTF8.Preamble))

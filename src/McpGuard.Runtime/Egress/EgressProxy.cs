@@ -3,6 +3,7 @@ using System.Net.Sockets;
 using System.Security.Cryptography.X509Certificates;
 using McpGuard.Audit;
 using McpGuard.Core;
+using McpGuard.Core.IO;
 using McpGuard.Core.Secrets;
 using McpGuard.Runtime.Calls;
 using McpGuard.Runtime.Egress.Tls;
@@ -19,6 +20,9 @@ namespace McpGuard.Runtime.Egress;
 /// </summary>
 public sealed partial class EgressProxy : IAsyncDisposable
 {
+    /// <summary>A whole system CA bundle is ~200 KiB; 16 MiB leaves room and stops a wrong file from being read whole.</summary>
+    private const long MaxTrustCaFileBytes = 16L * 1024 * 1024;
+
     private readonly Socket _listener;
     private readonly CancellationTokenSource _stopping = new();
     private readonly Task _acceptLoop;
@@ -81,13 +85,22 @@ public sealed partial class EgressProxy : IAsyncDisposable
         var roots = new X509Certificate2Collection();
         foreach (var file in options.ExtraTrustCaFiles)
         {
+            // InputFile: a named pipe would block the read forever, a huge file would be read whole.
+            var pem = InputFile.ReadAllText(file, MaxTrustCaFileBytes, "--egress-trust-ca");
+            var before = roots.Count;
             try
             {
-                roots.ImportFromPemFile(file);
+                roots.ImportFromPem(pem);
             }
-            catch (Exception ex) when (ex is IOException or System.Security.Cryptography.CryptographicException or UnauthorizedAccessException)
+            catch (System.Security.Cryptography.CryptographicException ex)
             {
                 throw new UserInputException($"--egress-trust-ca '{file}': not a readable PEM certificate file ({ex.Message})", ex);
+            }
+
+            // ImportFromPem skips what is not a certificate: a wrong file would otherwise add no root, silently.
+            if (roots.Count == before)
+            {
+                throw new UserInputException($"--egress-trust-ca '{file}': not a readable PEM certificate file (no certificate in it)");
             }
         }
 

@@ -1,5 +1,6 @@
 using System.Text.RegularExpressions;
 using McpGuard.Core;
+using McpGuard.Core.IO;
 using YamlDotNet.Core;
 using YamlDotNet.RepresentationModel;
 
@@ -12,26 +13,24 @@ namespace McpGuard.Runtime.Policy;
 /// </summary>
 public static class PolicyLoader
 {
-    public static GuardPolicy Load(string path)
-    {
-        string text;
-        try
-        {
-            text = File.ReadAllText(path);
-        }
-        catch (Exception ex) when (ex is IOException or UnauthorizedAccessException)
-        {
-            throw new UserInputException($"cannot read policy file {path}: {ex.Message}", ex);
-        }
+    /// <summary>A policy is a few KiB of rules; 4 MiB is generous and keeps a wrong file from being read whole.</summary>
+    public const long MaxFileBytes = 4L * 1024 * 1024;
 
-        return Parse(text, path);
-    }
+    /// <summary>
+    /// The deepest nesting a policy may have. Real policies nest four or five levels; YamlDotNet builds its node tree
+    /// recursively, so a hostile file nested tens of thousands deep would overflow the stack and kill the process.
+    /// </summary>
+    public const int MaxDepth = 64;
+
+    public static GuardPolicy Load(string path) =>
+        Parse(InputFile.ReadAllText(path, MaxFileBytes, "policy file"), path);
 
     public static GuardPolicy Parse(string text, string path)
     {
         var stream = new YamlStream();
         try
         {
+            CheckDepth(text, path);
             stream.Load(new StringReader(text));
         }
         catch (YamlException ex)
@@ -64,6 +63,29 @@ public static class PolicyLoader
         }
 
         return new GuardPolicy { Servers = servers, SourcePath = path };
+    }
+
+    /// <summary>A flat pass over the parser's events (the parser itself is not recursive) before the tree is built.</summary>
+    private static void CheckDepth(string text, string path)
+    {
+        var parser = new Parser(new StringReader(text));
+        var depth = 0;
+        while (parser.MoveNext())
+        {
+            switch (parser.Current)
+            {
+                case YamlDotNet.Core.Events.MappingStart or YamlDotNet.Core.Events.SequenceStart:
+                    if (++depth > MaxDepth)
+                    {
+                        throw new UserInputException($"policy file {path}:{parser.Current.Start.Line}: nested deeper than {MaxDepth} levels");
+                    }
+
+                    break;
+                case YamlDotNet.Core.Events.MappingEnd or YamlDotNet.Core.Events.SequenceEnd:
+                    depth--;
+                    break;
+            }
+        }
     }
 
     private sealed class Reader(string path)

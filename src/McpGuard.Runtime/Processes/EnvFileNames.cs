@@ -1,4 +1,5 @@
 using McpGuard.Core;
+using McpGuard.Core.IO;
 using McpGuard.Core.Text;
 
 namespace McpGuard.Runtime.Processes;
@@ -34,30 +35,10 @@ public static class EnvFileNames
         }
 
         var full = Path.GetFullPath(path, workingDirectory);
-        string text;
-        try
-        {
-            // Fail closed: a server started without the variables of its env file would run without its token (or
-            // with a default it should not use), silently; VS Code itself refuses to start a server whose envFile it
-            // cannot read, so run refuses too.
-            using var stream = new FileStream(full, FileMode.Open, FileAccess.Read, FileShare.ReadWrite);
-            if (stream.Length > MaxFileBytes)
-            {
-                throw new UserInputException($"--pass-env-file {full}: larger than {MaxFileBytes / 1024} KiB, not a dotenv file");
-            }
-
-            using var reader = new StreamReader(stream, detectEncodingFromByteOrderMarks: true);
-            text = reader.ReadToEnd();
-        }
-        catch (Exception ex) when (ex is FileNotFoundException or DirectoryNotFoundException)
-        {
-            throw new UserInputException($"--pass-env-file {full}: file not found", ex);
-        }
-        catch (Exception ex) when (ex is IOException or UnauthorizedAccessException)
-        {
-            throw new UserInputException($"--pass-env-file {full}: cannot read it ({ex.Message})", ex);
-        }
-
+        // Fail closed: a server started without the variables of its env file would run without its token (or with a
+        // default it should not use), silently; VS Code itself refuses to start a server whose envFile it cannot read,
+        // so run refuses too. A dotenv file bigger than the limit is not one.
+        var text = InputFile.ReadAllText(full, MaxFileBytes, "--pass-env-file");
         return Parse(text);
     }
 

@@ -1,3 +1,4 @@
+using McpGuard.Core.IO;
 using McpGuard.Core.Reports;
 
 namespace McpGuard.Verify.Discovery;
@@ -41,23 +42,32 @@ public static class ConfigDiscovery
             }
 
             var file = candidate with { Path = full };
+            long length;
             try
             {
-                var length = new FileInfo(full).Length;
-                if (length > limits.MaxConfigBytes)
-                {
-                    sink.Problem(full, null, $"file is {length / (1024 * 1024)} MiB, over the {limits.MaxConfigBytes / (1024 * 1024)} MiB limit for a config; its servers were not checked");
-                    return;
-                }
-
-                var text = File.ReadAllText(full);
-                read.Add(full);
-                reader(file, text);
+                length = new FileInfo(full).Length;
             }
             catch (Exception ex) when (ex is IOException or UnauthorizedAccessException)
             {
                 sink.Problem(full, null, $"could not be read, so its servers were not checked: {ex.Message}");
+                return;
             }
+
+            if (length > limits.MaxConfigBytes)
+            {
+                sink.Problem(full, null, $"file is {length / (1024 * 1024)} MiB, over the {limits.MaxConfigBytes / (1024 * 1024)} MiB limit for a config; its servers were not checked");
+                return;
+            }
+
+            // InputFile: a named pipe or device at a config path (hostile or by mistake) is reported, not waited on.
+            if (!InputFile.TryReadAllText(full, limits.MaxConfigBytes, out var text, out var problem))
+            {
+                sink.Problem(full, null, $"{problem}, so its servers were not checked");
+                return;
+            }
+
+            read.Add(full);
+            reader(file, text);
         }
 
         foreach (var client in McpClients.All)

@@ -1,5 +1,7 @@
 using System.Text;
+using McpGuard.Core.IO;
 using McpGuard.Core.Reports;
+using McpGuard.Verify.Discovery;
 
 namespace McpGuard.Verify.Install;
 
@@ -34,14 +36,11 @@ public static class ClientConfigEditor
         var unparsed = new List<string>();
         foreach (var path in files)
         {
-            byte[] bytes;
-            try
+            // InputFile: a named pipe at a config path is reported instead of waited on forever, and a config over
+            // discovery's size limit is refused instead of read whole (a 200 MB file cost 1 GB).
+            if (!InputFile.TryReadAllBytes(path, DiscoveryLimits.Default.MaxConfigBytes, out var bytes, out var problem))
             {
-                bytes = File.ReadAllBytes(path);
-            }
-            catch (Exception ex) when (ex is IOException or UnauthorizedAccessException)
-            {
-                notes.Add($"{path}: could not be read ({ex.Message}), left unchanged");
+                notes.Add($"{path}: {problem}, left unchanged");
                 unparsed.Add(path);
                 continue;
             }

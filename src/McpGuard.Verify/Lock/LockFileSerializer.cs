@@ -2,6 +2,7 @@ using System.Text;
 using System.Text.Json;
 using System.Text.Json.Nodes;
 using McpGuard.Core;
+using McpGuard.Core.IO;
 using McpGuard.Core.Reports;
 
 namespace McpGuard.Verify.Lock;
@@ -18,20 +19,11 @@ public static class LockFileSerializer
     };
 
     /// <summary>Loads the lock; a missing or malformed file throws <see cref="UserInputException"/> naming the file.</summary>
-    public static LockFile Load(string path)
-    {
-        string text;
-        try
-        {
-            text = File.ReadAllText(path);
-        }
-        catch (Exception ex) when (ex is IOException or UnauthorizedAccessException)
-        {
-            throw new UserInputException($"cannot read lock file {path}: {ex.Message}", ex);
-        }
+    public static LockFile Load(string path) =>
+        Parse(InputFile.ReadAllText(path, MaxFileBytes, "lock file"), path);
 
-        return Parse(text, path);
-    }
+    /// <summary>A lock of hundreds of servers with their tool hashes is well under 1 MiB; 64 MiB stops a wrong file.</summary>
+    public const long MaxFileBytes = 64L * 1024 * 1024;
 
     public static LockFile Parse(string text, string path)
     {
@@ -131,6 +123,16 @@ public static class LockFileSerializer
         return root.ToJsonString(new JsonSerializerOptions { WriteIndented = true }) + "\n";
     }
 
-    public static void Save(LockFile lockFile, string path) =>
-        AtomicFile.WriteAllText(path, Serialize(lockFile));
+    public static void Save(LockFile lockFile, string path)
+    {
+        try
+        {
+            AtomicFile.WriteAllText(path, Serialize(lockFile));
+        }
+        catch (Exception ex) when (ex is IOException or UnauthorizedAccessException)
+        {
+            // --lock naming a folder, or a path under a file: one line, not an unhandled exception (exit 134).
+            throw new UserInputException($"cannot write lock file {path}: {ex.Message}", ex);
+        }
+    }
 }

@@ -1,4 +1,5 @@
 using McpGuard.Core.Findings;
+using McpGuard.Core.IO;
 using McpGuard.Core.Reports;
 using McpGuard.Core.Rules;
 
@@ -58,6 +59,18 @@ internal static class DirectoryPackageReader
                     yield break;
                 }
 
+                // InputFile: a named pipe or device in the folder (npm never packs one) would block the read or never
+                // end; it is reported as a rejected entry, like a device in a tarball, on every pass (not only the
+                // one that reads its content), and the rest is read.
+                if (!InputFile.TryOpenRead(file.FullName, out var probe, out var problem, bufferSize: 0))
+                {
+                    log.Findings.Add(FindingFactory.Create(AnalysisRules.ArchiveEntryRejected,
+                        $"'{rel}' was not read: {problem}.", location: new SourceLocation { File = rel }));
+                    log.Skip(CoverageReasons.Rejected);
+                    continue;
+                }
+
+                probe.Dispose();
                 if (file.Length > limits.MaxFileBytes)
                 {
                     log.Findings.Add(FindingFactory.Create(AnalysisRules.ArchiveLimitExceeded,

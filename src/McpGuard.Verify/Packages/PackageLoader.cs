@@ -1,4 +1,5 @@
 using ICSharpCode.SharpZipLib.Zip;
+using McpGuard.Core.IO;
 
 namespace McpGuard.Verify.Packages;
 
@@ -67,7 +68,13 @@ public sealed class PackageLoader(NpmRegistryClient? registry, PackageLimits? li
                 throw new PackageLoadException($"{path} is larger than {_limits.MaxTarballBytes} bytes; refusing it");
             }
 
-            using (var file = File.OpenRead(path))
+            // InputFile first: a named pipe at a .tgz path would block File.OpenRead forever.
+            if (!InputFile.TryOpenRead(path, out var probe, out var problem))
+            {
+                throw new PackageLoadException($"cannot read {path}: {problem}");
+            }
+
+            using (var file = probe)
             {
                 integrity = "sha512-" + Convert.ToBase64String(System.Security.Cryptography.SHA512.HashData(file));
             }

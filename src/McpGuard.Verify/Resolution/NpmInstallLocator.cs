@@ -1,5 +1,6 @@
 using System.Collections.Concurrent;
 using System.Text.Json;
+using McpGuard.Core.IO;
 
 namespace McpGuard.Verify.Resolution;
 
@@ -58,7 +59,8 @@ public sealed class NpmInstallLocator
     {
         try
         {
-            using var stream = File.OpenRead(path);
+            // InputFile: a named pipe named package.json would block File.OpenRead forever.
+            using var stream = InputFile.TryOpenRead(path, out var opened, out var problem) ? opened : throw new IOException(problem);
             using var doc = JsonDocument.Parse(stream, new JsonDocumentOptions { MaxDepth = 64 });
             var root = doc.RootElement;
             if (root.ValueKind != JsonValueKind.Object)

@@ -90,4 +90,25 @@ public sealed class PolicyTests
         Assert.Contains($"/etc/p.yaml:{line}:", ex.Message);
         Assert.Contains(message, ex.Message);
     }
+
+    [Theory]
+    [InlineData("flow")]
+    [InlineData("object")]
+    public void Parse_NestedHundredThousandDeep_IsAnInputErrorNotAStackOverflow(string shape)
+    {
+        // YamlDotNet builds its node tree recursively: without the depth check this kills the process (exit 134).
+        const int depth = 100_000;
+        var text = shape == "flow"
+            ? new string('[', depth) + new string(']', depth)
+            : string.Concat(Enumerable.Repeat("{\"a\":", depth)) + "1" + new string('}', depth);
+        var ex = Assert.Throws<UserInputException>(() => PolicyLoader.Parse(text, "/etc/p.yaml"));
+        Assert.Equal($"policy file /etc/p.yaml:1: nested deeper than {PolicyLoader.MaxDepth} levels", ex.Message);
+    }
+
+    [Fact]
+    public void Parse_NestedWithinTheLimit_StillReadsThePolicy()
+    {
+        var ex = Assert.Throws<UserInputException>(() => PolicyLoader.Parse("version: [[[[1]]]]", "/etc/p.yaml"));
+        Assert.Contains("version must be a single value", ex.Message);
+    }
 }

@@ -2,6 +2,7 @@ using System.Globalization;
 using System.Runtime.CompilerServices;
 using CsvHelper;
 using McpGuard.Core;
+using McpGuard.Core.Secrets;
 
 namespace McpGuard.Investigate.MailAudit.Sources;
 
@@ -49,7 +50,7 @@ internal sealed class CsvMailSource : IMailSource
                 }
 
                 var map = context.CsvMap ?? Guess(header)
-                    ?? throw new UserInputException($"--input {path}: no recipient column recognised in the header ({string.Join(", ", header)}); give --csv-map to=COLUMN,bcc=COLUMN,...");
+                    ?? throw new UserInputException($"--input {path}: no recipient column recognised in the header ({ShownHeader(header)}); give --csv-map to=COLUMN,bcc=COLUMN,...");
                 columns = Resolve(map, header, path);
                 grouper = columns.Id >= 0 ? new MessageGrouper() : null;
             }
@@ -140,4 +141,14 @@ internal sealed class CsvMailSource : IMailSource
     }
 
     private static string Squash(string h) => new([.. h.Where(char.IsLetterOrDigit).Select(char.ToLowerInvariant)]);
+
+    /// <summary>
+    /// The header as it may be printed: a file that is not a CSV export at all (a .env, a key file) has its first line
+    /// here, so a cell that does not look like a column name, or looks like a secret, is left out.
+    /// </summary>
+    internal static string ShownHeader(IReadOnlyList<string> header) =>
+        string.Join(", ", header.Select(h =>
+            h.Length <= 40 && h.All(c => char.IsLetterOrDigit(c) || c is ' ' or '_' or '-' or '.') && SecretDetector.Default.Find(h).Count == 0
+                ? h
+                : "<not shown>"));
 }

@@ -1,5 +1,6 @@
 using System.Runtime.CompilerServices;
 using McpGuard.Core;
+using McpGuard.Core.IO;
 using MimeKit;
 
 namespace McpGuard.Investigate.MailAudit.Sources;
@@ -29,7 +30,8 @@ internal sealed class EmlSource : IMailSource
             try
             {
                 // Persistent is not used: the stream is closed right after, and only headers are read from the result.
-                await using var stream = File.OpenRead(file);
+                // InputFile: a named pipe among the messages is reported like an unreadable one, not waited on.
+                await using var stream = InputFile.TryOpenRead(file, out var opened, out var problem) ? opened : throw new IOException(problem);
                 message = await MimeMessage.LoadAsync(stream, cancellationToken);
             }
             catch (Exception ex) when (ex is FormatException or IOException or UnauthorizedAccessException)

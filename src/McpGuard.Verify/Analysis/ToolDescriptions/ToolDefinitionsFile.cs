@@ -1,6 +1,7 @@
 using System.Text.Json;
 using System.Text.Json.Nodes;
 using McpGuard.Core;
+using McpGuard.Core.IO;
 using McpGuard.Core.Tools;
 
 namespace McpGuard.Verify.Analysis.ToolDescriptions;
@@ -28,31 +29,7 @@ public static class ToolDefinitionsFile
 
     public static IReadOnlyList<LoadedTool> Load(string path)
     {
-        byte[] bytes;
-        try
-        {
-            var info = new FileInfo(path);
-            if (!info.Exists)
-            {
-                throw new UserInputException($"--tools {path}: file not found.");
-            }
-
-            if (info.Length > MaxFileBytes)
-            {
-                throw new UserInputException($"--tools {path}: file is {info.Length} bytes, over the {MaxFileBytes} byte limit.");
-            }
-
-            bytes = File.ReadAllBytes(path);
-        }
-        catch (IOException ex)
-        {
-            throw new UserInputException($"--tools {path}: cannot read the file ({ex.Message}).", ex);
-        }
-        catch (UnauthorizedAccessException ex)
-        {
-            throw new UserInputException($"--tools {path}: cannot read the file ({ex.Message}).", ex);
-        }
-
+        var bytes = InputFile.ReadAllBytes(path, MaxFileBytes, "--tools");
         return Parse(bytes, path);
     }
 
