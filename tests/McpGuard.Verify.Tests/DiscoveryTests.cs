@@ -256,6 +256,22 @@ public sealed class DiscoveryTests
     }
 
     [Fact]
+    public void Discover_ConfigOverTheSizeLimit_IsADiagnosticNamingTheLimit_AndNotRead()
+    {
+        using var home = new TempDirectory();
+        var path = home.Write("x/big.json", OneServer + new string(' ', 2048));
+        var result = ConfigDiscovery.Discover(
+            new DiscoveryOptions { Home = home.Path, HomeOverridden = true, ExtraConfigs = [path] },
+            new DiscoveryLimits { MaxConfigBytes = 1024 },
+            TestContext.Current.CancellationToken);
+
+        Assert.Empty(result.Servers);
+        Assert.Empty(result.ConfigFilesRead);
+        var problem = Assert.Single(result.Diagnostics);
+        Assert.Equal((path, "larger than 1 KiB, refusing to read it, so its servers were not checked"), (problem.File, problem.Message));
+    }
+
+    [Fact]
     public void Validate_MissingHomeOrConfig_ThrowsNamingIt()
     {
         using var home = new TempDirectory();

@@ -42,24 +42,8 @@ public static class ConfigDiscovery
             }
 
             var file = candidate with { Path = full };
-            long length;
-            try
-            {
-                length = new FileInfo(full).Length;
-            }
-            catch (Exception ex) when (ex is IOException or UnauthorizedAccessException)
-            {
-                sink.Problem(full, null, $"could not be read, so its servers were not checked: {ex.Message}");
-                return;
-            }
-
-            if (length > limits.MaxConfigBytes)
-            {
-                sink.Problem(full, null, $"file is {length / (1024 * 1024)} MiB, over the {limits.MaxConfigBytes / (1024 * 1024)} MiB limit for a config; its servers were not checked");
-                return;
-            }
-
-            // InputFile: a named pipe or device at a config path (hostile or by mistake) is reported, not waited on.
+            // InputFile refuses, with one problem naming why: a config over the limit (read no further than it), and a
+            // named pipe or device at a config path (hostile or by mistake), which would otherwise be waited on forever.
             if (!InputFile.TryReadAllText(full, limits.MaxConfigBytes, out var text, out var problem))
             {
                 sink.Problem(full, null, $"{problem}, so its servers were not checked");
